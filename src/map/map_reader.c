@@ -1,0 +1,105 @@
+/*
+ * map_reader.c — the reader front: picks the implementation for a
+ * spec's syntax and counts records, so every reader numbers them the
+ * same way.
+ */
+#include <stdlib.h>
+
+#include "../util/log.h"
+#include "../util/xmalloc.h"
+#include "map_reader.h"
+
+struct map_reader {
+	const struct map_reader_ops	*ops;
+	void				*state;
+	unsigned long			 recno;
+};
+
+struct map_reader *
+map_reader_wrap(const struct map_reader_ops *ops, void *state)
+{
+	struct map_reader *r = xcalloc(1, sizeof *r);
+
+	r->ops = ops;
+	r->state = state;
+	return r;
+}
+
+struct map_reader *
+map_reader_open(const struct spec *spec, const char *path, char *errbuf,
+    size_t errlen)
+{
+	const struct map_reader_ops *ops;
+	void *state;
+
+	switch (spec->syntax) {
+	case SPEC_SYNTAX_CSV:
+		ops = &map_csv_ops;
+		break;
+	case SPEC_SYNTAX_XML:
+		ops = &map_xml_ops;
+		break;
+	default:
+		fatal("map_reader_open unknown-syntax %d", (int)spec->syntax);
+	}
+	if ((state = ops->open(spec, path, errbuf, errlen)) == NULL)
+		return NULL;
+	return map_reader_wrap(ops, state);
+}
+
+int
+map_reader_next(struct map_reader *r)
+{
+	int rc = r->ops->next(r->state);
+
+	if (rc == 1)
+		r->recno++;
+	return rc;
+}
+
+const char *
+map_reader_value(struct map_reader *r, const struct spec_src *src, size_t *len)
+{
+	return r->ops->value(r->state, src, len);
+}
+
+const char *
+map_reader_context(struct map_reader *r, int i, size_t *len)
+{
+	if (r->ops->context == NULL)
+		return NULL;
+	return r->ops->context(r->state, i, len);
+}
+
+unsigned long
+map_reader_line(struct map_reader *r)
+{
+	return r->ops->line(r->state);
+}
+
+unsigned long
+map_reader_recno(struct map_reader *r)
+{
+	return r->recno;
+}
+
+const char *
+map_reader_encoding(struct map_reader *r)
+{
+	return r->ops->encoding(r->state);
+}
+
+const char *
+map_reader_error(struct map_reader *r)
+{
+	return r->ops->error(r->state);
+}
+
+void
+map_reader_close(struct map_reader *r)
+{
+	if (r == NULL)
+		return;
+	r->ops->close(r->state);
+	free(r);
+}

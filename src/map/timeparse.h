@@ -1,0 +1,37 @@
+/*
+ * timeparse.h — partner time stamps into UTC.
+ *
+ * Times are UTC in the store.  A time without an offset is local time
+ * in a named zone (IANA, e.g. "Asia/Shanghai", or a fixed "+08:00");
+ * one that is ambiguous or skipped by a DST change is resolved to the
+ * earlier offset and is not an error.
+ */
+#ifndef CROSSDOCK_TIMEPARSE_H
+#define CROSSDOCK_TIMEPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parse s (len bytes) with a strptime-like format: %Y %m %d %H %M %S
+ * %f (fraction, ignored) %z (+hhmm, +hh:mm or Z) %b (Jan..Dec) %% and
+ * literal characters; fmt NULL accepts ISO 8601 ("2026-11-27",
+ * "2026-11-27 08:00[:00]", "T" separator, fraction, "Z"/"+08:00").
+ * Local times use zone (NULL: a time without offset fails).
+ * On success stores seconds since the epoch in *epoch and returns 0;
+ * -1 with errbuf on failure.  has_time (may be NULL) is set to 0 when
+ * the text carried a date only.
+ */
+int timeparse_parse(const char *s, size_t len, const char *fmt,
+    const char *zone, int64_t *epoch, int *has_time,
+    char *errbuf, size_t errlen);
+
+/* Is zone usable (a known IANA zone or a valid fixed offset)? */
+int timeparse_zone_valid(const char *zone);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" (buf >= 21 bytes). */
+void timeparse_format_utc(int64_t epoch, char *buf);
+/* "YYYY-MM-DD" of the UTC day (buf >= 11 bytes). */
+void timeparse_format_date(int64_t epoch, char *buf);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * entity.c — the canonical entities (see entity.h).
+ *
+ * Keys are chosen so that re-delivery is harmless: the same tracking
+ * event, bank entry or customs receipt arriving in two files is stored
+ * once.  Changing a key or a column means a store migration.
+ */
+#include <string.h>
+
+#include "entity.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+const char entity_tracking_statuses[] =
+    "info_received|in_transit|out_for_delivery|delivered|exception|"
+    "returned|lost|customs_hold|customs_released";
+
+static const struct entity_col order_cols[] = {
+	{ "order_no",		COL_TEXT,	1, NULL, NULL },
+	{ "order_time",		COL_TIME,	0, NULL, NULL },
+	{ "buyer_name",		COL_TEXT,	0, NULL, NULL },
+	{ "buyer_country",	COL_TEXT,	1, NULL, NULL },
+	{ "currency",		COL_CURRENCY,	1, NULL, NULL },
+	{ "total_amount",	COL_MONEY,	0, "currency", NULL },
+	{ "carrier",		COL_TEXT,	0, NULL, NULL },
+	{ "waybill",		COL_TEXT,	0, NULL, NULL },
+};
+static const char *const order_key[] = { "partner", "order_no", NULL };
+
+static const struct entity_col order_line_cols[] = {
+	{ "order_no",		COL_TEXT,	1, NULL, NULL },
+	{ "line_no",		COL_INT,	1, NULL, NULL },
+	{ "sku",		COL_TEXT,	1, NULL, NULL },
+	{ "quantity",		COL_INT,	1, NULL, NULL },
+	{ "currency",		COL_CURRENCY,	1, NULL, NULL },
+	{ "unit_price",		COL_MONEY,	1, "currency", NULL },
+	{ "hs_code",		COL_TEXT,	0, NULL, NULL },
+	{ "description",	COL_TEXT,	0, NULL, NULL },
+};
+static const char *const order_line_key[] =
+    { "partner", "order_no", "line_no", NULL };
+
+static const struct entity_col tracking_cols[] = {
+	{ "carrier",		COL_TEXT,	1, NULL, NULL },
+	{ "waybill",		COL_TEXT,	1, NULL, NULL },
+	{ "event_code",		COL_TEXT,	1, NULL, NULL },
+	{ "status",		COL_TEXT,	1, NULL, entity_tracking_statuses },
+	{ "event_time",		COL_TIME,	1, NULL, NULL },
+	{ "location",		COL_TEXT,	0, NULL, NULL },
+	{ "facility",		COL_TEXT,	0, NULL, NULL },
+	{ "detail",		COL_TEXT,	0, NULL, NULL },
+};
+static const char *const tracking_key[] =
+    { "carrier", "waybill", "event_time", "event_code", NULL };
+
+static const struct entity_col stock_cols[] = {
+	{ "warehouse",		COL_TEXT,	1, NULL, NULL },
+	{ "sku",		COL_TEXT,	1, NULL, NULL },
+	{ "snapshot_time",	COL_TIME,	1, NULL, NULL },
+	{ "on_hand",		COL_INT,	1, NULL, NULL },
+	{ "available",		COL_INT,	0, NULL, NULL },
+	{ "reserved",		COL_INT,	0, NULL, NULL },
+	{ "damaged",		COL_INT,	0, NULL, NULL },
+};
+static const char *const stock_key[] =
+    { "partner", "warehouse", "sku", "snapshot_time", NULL };
+
+static const struct entity_col bank_cols[] = {
+	{ "statement_id",	COL_TEXT,	0, NULL, NULL },
+	{ "entry_ref",		COL_TEXT,	1, NULL, NULL },
+	{ "booking_date",	COL_DATE,	1, NULL, NULL },
+	{ "value_date",		COL_DATE,	0, NULL, NULL },
+	{ "direction",		COL_TEXT,	1, NULL, "credit|debit" },
+	{ "currency",		COL_CURRENCY,	1, NULL, NULL },
+	{ "amount",		COL_MONEY,	1, "currency", NULL },
+	{ "fee",		COL_MONEY,	0, "currency", NULL },
+	{ "counterparty",	COL_TEXT,	0, NULL, NULL },
+	{ "order_ref",		COL_TEXT,	0, NULL, NULL },
+	{ "remittance",		COL_TEXT,	0, NULL, NULL },
+};
+static const char *const bank_key[] = { "partner", "entry_ref", NULL };
+
+static const struct entity_col customs_cols[] = {
+	{ "message_type",	COL_TEXT,	1, NULL, NULL },
+	{ "guid",		COL_TEXT,	1, NULL, NULL },
+	{ "order_no",		COL_TEXT,	0, NULL, NULL },
+	{ "invt_no",		COL_TEXT,	0, NULL, NULL },
+	{ "logistics_no",	COL_TEXT,	0, NULL, NULL },
+	{ "ebp_code",		COL_TEXT,	0, NULL, NULL },
+	{ "ebc_code",		COL_TEXT,	0, NULL, NULL },
+	{ "return_status",	COL_TEXT,	1, NULL, NULL },
+	{ "status",		COL_TEXT,	1, NULL,
+	  "declared|accepted|rejected|held|released|cancelled" },
+	{ "return_time",	COL_TIME,	1, NULL, NULL },
+	{ "return_info",	COL_TEXT,	0, NULL, NULL },
+};
+static const char *const customs_key[] =
+    { "partner", "guid", "return_status", "return_time", NULL };
+
+static const struct entity_col odr_cols[] = {
+	{ "case_no",		COL_TEXT,	1, NULL, NULL },
+	{ "order_no",		COL_TEXT,	0, NULL, NULL },
+	{ "kind",		COL_TEXT,	1, NULL, "complaint|dispute" },
+	{ "status",		COL_TEXT,	1, NULL,
+	  "open|responded|escalated|resolved|closed" },
+	{ "opened_at",		COL_TIME,	1, NULL, NULL },
+	{ "updated_at",		COL_TIME,	1, NULL, NULL },
+	{ "buyer_country",	COL_TEXT,	0, NULL, NULL },
+	{ "currency",		COL_CURRENCY,	0, NULL, NULL },
+	{ "amount",		COL_MONEY,	0, "currency", NULL },
+	{ "reason",		COL_TEXT,	0, NULL, NULL },
+	{ "description",	COL_TEXT,	0, NULL, NULL },
+};
+static const char *const odr_key[] = { "partner", "case_no", NULL };
+
+static const struct entity entities[] = {
+	{ "order", "orders", order_cols, N(order_cols), order_key,
+	  ENTITY_KEEP_FIRST, NULL },
+	{ "order_line", "order_line", order_line_cols, N(order_line_cols),
+	  order_line_key, ENTITY_KEEP_FIRST, NULL },
+	{ "tracking_event", "tracking_event", tracking_cols, N(tracking_cols),
+	  tracking_key, ENTITY_KEEP_FIRST, NULL },
+	{ "stock_snapshot", "stock_snapshot", stock_cols, N(stock_cols),
+	  stock_key, ENTITY_KEEP_FIRST, NULL },
+	{ "bank_entry", "bank_entry", bank_cols, N(bank_cols), bank_key,
+	  ENTITY_KEEP_FIRST, NULL },
+	{ "customs_receipt", "customs_receipt", customs_cols, N(customs_cols),
+	  customs_key, ENTITY_KEEP_FIRST, NULL },
+	{ "odr_case", "odr_case", odr_cols, N(odr_cols), odr_key,
+	  ENTITY_KEEP_NEWEST, "updated_at" },
+};
+
+static const struct entity *const all[] = {
+	&entities[0], &entities[1], &entities[2], &entities[3],
+	&entities[4], &entities[5], &entities[6], NULL,
+};
+
+const struct entity *
+entity_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N(entities); i++)
+		if (strcmp(entities[i].name, name) == 0)
+			return &entities[i];
+	return NULL;
+}
+
+int
+entity_col_index(const struct entity *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->ncols; i++)
+		if (strcmp(e->cols[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const struct entity *const *
+entity_all(void)
+{
+	return all;
+}
+
+const char *
+entity_type_name(enum col_type t)
+{
+	switch (t) {
+	case COL_TEXT:		return "text";
+	case COL_INT:		return "integer";
+	case COL_MONEY:		return "money";
+	case COL_CURRENCY:	return "currency";
+	case COL_TIME:		return "time";
+	case COL_DATE:		return "date";
+	}
+	return "?";
+}

@@ -1,0 +1,65 @@
+/*
+ * entity.h — the canonical model: which entities exist, their columns,
+ * column types and natural keys.
+ *
+ * This catalogue is the contract between mapping specs (a spec's target
+ * names an entity and its fields name columns) and the store (which
+ * creates one table per entity and inserts rows with the natural key
+ * deciding what is "the same record").  A partner's new format is a new
+ * spec against these entities; a new entity is a new row here plus a
+ * store migration.
+ *
+ * Every entity row also carries, filled in by the pipeline and not by
+ * specs: partner (the sending partner's id), file_id (the inbound file
+ * ledger row) and record_no (the record within that file).
+ */
+#ifndef CROSSDOCK_ENTITY_H
+#define CROSSDOCK_ENTITY_H
+
+#include <stddef.h>
+
+enum col_type {
+	COL_TEXT,	/* UTF-8 text */
+	COL_INT,	/* signed 64-bit integer, plain digits */
+	COL_MONEY,	/* int64 minor units of the currency in ->currency_col */
+	COL_CURRENCY,	/* ISO 4217 alphabetic code with a known exponent */
+	COL_TIME,	/* UTC instant, stored "YYYY-MM-DDTHH:MM:SSZ" */
+	COL_DATE,	/* calendar date, stored "YYYY-MM-DD" */
+};
+
+struct entity_col {
+	const char	*name;
+	enum col_type	 type;
+	int		 required;	/* a row without it is rejected */
+	const char	*currency_col;	/* COL_MONEY: column holding the code */
+	const char	*allowed;	/* NULL, or "a|b|c": the only values */
+};
+
+enum entity_conflict {
+	ENTITY_KEEP_FIRST,	/* same natural key again: ignore the new row */
+	ENTITY_KEEP_NEWEST,	/* replace when ->newer_col is strictly newer */
+};
+
+struct entity {
+	const char		*name;		/* as named in specs */
+	const char		*table;		/* SQL table */
+	const struct entity_col	*cols;
+	size_t			 ncols;
+	const char *const	*key;		/* natural key columns, NULL-ended;
+						   "partner" may appear */
+	enum entity_conflict	 conflict;
+	const char		*newer_col;	/* ENTITY_KEEP_NEWEST only */
+};
+
+/* The entity called name, or NULL. */
+const struct entity *entity_find(const char *name);
+/* Index of column name in e->cols, or -1. */
+int entity_col_index(const struct entity *e, const char *name);
+/* All entities, NULL-terminated, in a stable order. */
+const struct entity *const *entity_all(void);
+/* Canonical tracking statuses, "info_received|in_transit|..." */
+extern const char entity_tracking_statuses[];
+/* Name of a column type, for messages. */
+const char *entity_type_name(enum col_type);
+
+#endif

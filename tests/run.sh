@@ -1,0 +1,56 @@
+#!/bin/sh
+# Run the cmocka unit tests and the end-to-end shell tests against the
+# real binary; print one closing line "suite: N passed, N failed".
+#   tests/run.sh BUILD_DIR [unit|e2e|all] [e2e-name-filter]
+set -u
+BUILD=${1:-build}
+WHICH=${2:-all}
+FILTER=${3:-}
+top=$(cd "$(dirname "$0")/.." && pwd)
+export CROSSDOCK="$top/$BUILD/crossdock"
+export CROSSDOCK_TOP="$top"
+passed=0
+failed=0
+failures=""
+
+if [ "$WHICH" = all ] || [ "$WHICH" = unit ]; then
+	for b in "$top/$BUILD"/tests/test_*; do
+		[ -x "$b" ] || continue
+		name=$(basename "$b")
+		out=$(cd "$top" && "$b" 2>&1)
+		rc=$?
+		echo "$out"
+		p=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+		f=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+		p=${p:-0}; f=${f:-0}
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			f=1; echo "unit: $name exited $rc"
+		fi
+		passed=$((passed + p)); failed=$((failed + f))
+		[ "$f" = 0 ] || failures="$failures $name"
+	done
+fi
+
+if [ "$WHICH" = all ] || [ "$WHICH" = e2e ]; then
+	for t in "$top"/tests/e2e/t_*.sh; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t" .sh)
+		case "$name" in *"$FILTER"*) ;; *) continue ;; esac
+		log=$(mktemp)
+		(cd "$top" && sh "$t") >"$log" 2>&1
+		rc=$?
+		cat "$log"
+		p=$(grep -c '^ok ' "$log")
+		f=$(grep -c '^not ok ' "$log")
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			f=1; echo "e2e: $name exited $rc"
+		fi
+		rm -f "$log"
+		passed=$((passed + p)); failed=$((failed + f))
+		[ "$f" = 0 ] || failures="$failures $name"
+	done
+fi
+
+[ -z "$failures" ] || echo "failing:$failures"
+echo "suite: $passed passed, $failed failed"
+[ "$failed" = 0 ]
