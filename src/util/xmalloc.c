@@ -1,7 +1,6 @@
 /*
  * xmalloc.c — fatal-on-failure wrappers around the C allocator.
  */
-#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
