@@ -71,6 +71,14 @@ map_reader_context(struct map_reader *r, int i, size_t *len)
 	return r->ops->context(r->state, i, len);
 }
 
+const char *
+map_reader_record_error(struct map_reader *r)
+{
+	if (r->ops->record_error == NULL)
+		return NULL;
+	return r->ops->record_error(r->state);
+}
+
 unsigned long
 map_reader_line(struct map_reader *r)
 {

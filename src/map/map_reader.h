@@ -32,6 +32,10 @@ struct map_reader_ops {
 	const char *(*value)(void *, const struct spec_src *, size_t *len);
 	/* XML: the current value of spec->ctx[i]; NULL if unset. */
 	const char *(*context)(void *, int i, size_t *len);
+	/* NULL, or why the current record is malformed as a whole (e.g.
+	 * "expected 7 fields, found 6"): the pipeline rejects that record
+	 * alone and goes on.  Valid until next(). */
+	const char *(*record_error)(void *);
 	/* Line on which the current record starts (1-based). */
 	unsigned long (*line)(void *);
 	/* Encoding actually used, e.g. "UTF-8", "UTF-8 (BOM)", "GB18030". */
@@ -54,6 +58,7 @@ int map_reader_next(struct map_reader *);
 const char *map_reader_value(struct map_reader *, const struct spec_src *,
     size_t *len);
 const char *map_reader_context(struct map_reader *, int i, size_t *len);
+const char *map_reader_record_error(struct map_reader *);
 unsigned long map_reader_line(struct map_reader *);
 /* 1-based number of the current record (data rows; header excluded). */
 unsigned long map_reader_recno(struct map_reader *);
