@@ -8,19 +8,9 @@
 
 #include <stdint.h>
 
+#include "../model/entity.h"
 #include "map_reader.h"
 #include "spec.h"
-
-enum value_kind { VAL_NULL, VAL_TEXT, VAL_INT };
-
-/* One column value.  COL_MONEY and COL_INT are VAL_INT (minor units for
- * money); the rest are VAL_TEXT (times as "YYYY-MM-DDTHH:MM:SSZ"). */
-struct value {
-	enum value_kind	 kind;
-	const char	*text;	/* NUL-ended; owned by the engine */
-	size_t		 len;
-	int64_t		 i;
-};
 
 struct field_reject {
 	const char	*field;		/* column name */

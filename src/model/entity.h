@@ -17,6 +17,7 @@
 #define CROSSDOCK_ENTITY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum col_type {
 	COL_TEXT,	/* UTF-8 text */
@@ -49,6 +50,17 @@ struct entity {
 						   "partner" may appear */
 	enum entity_conflict	 conflict;
 	const char		*newer_col;	/* ENTITY_KEEP_NEWEST only */
+};
+
+enum value_kind { VAL_NULL, VAL_TEXT, VAL_INT };
+
+/* One column value.  COL_MONEY and COL_INT are VAL_INT (minor units for
+ * money); the rest are VAL_TEXT (times as "YYYY-MM-DDTHH:MM:SSZ"). */
+struct value {
+	enum value_kind	 kind;
+	const char	*text;	/* NUL-ended; owned by whoever filled it */
+	size_t		 len;
+	int64_t		 i;
 };
 
 /* The entity called name, or NULL. */
