@@ -1,0 +1,125 @@
+/*
+ * store.h — the canonical store (SQLite embedded backend).
+ *
+ * One store file holds the partners, the inbound file ledger, row
+ * rejects and one table per canonical entity (model/entity.h).  The
+ * pipeline applies a file inside one transaction: ledger row, rows and
+ * rejects commit together or not at all, and the commit is durable
+ * (WAL, synchronous=FULL) before the caller removes the source.
+ *
+ * The interface speaks in files, rows and values, never in SQL, so a
+ * second backend (PostgreSQL for several workers) can sit behind it.
+ */
+#ifndef CROSSDOCK_STORE_H
+#define CROSSDOCK_STORE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../model/entity.h"
+
+struct store;
+struct store_rows;
+
+/* Outcome of one inbound file. */
+enum file_status {
+	FILE_APPLIED,	/* every record applied */
+	FILE_PARTIAL,	/* good records applied, bad ones in row_reject */
+	FILE_REJECTED,	/* nothing applied; quarantined with a reason */
+	FILE_DUPLICATE,	/* same content as an applied file: nothing done */
+};
+
+/* A ledger row.  Strings are borrowed (insert) or owned by the store
+ * until the next call (lookup). */
+struct store_file {
+	int64_t		 id;
+	const char	*partner;
+	const char	*name;		/* base name as delivered */
+	char		 sha256[65];
+	int64_t		 size;
+	const char	*mapping;	/* NULL when none matched */
+	int		 mapping_version;
+	const char	*mapping_sha256;
+	const char	*encoding;
+	enum file_status status;
+	int64_t		 records_total;
+	int64_t		 records_applied;
+	int64_t		 records_rejected;
+	int64_t		 rows_stored;	/* new rows (not natural-key dups) */
+	const char	*reason;	/* rejected: why; NULL otherwise */
+	int64_t		 duplicate_of;	/* FILE_DUPLICATE: the first file */
+	const char	*received_at;	/* UTC "YYYY-MM-DDTHH:MM:SSZ" */
+	const char	*archive_path;
+	/* Identity of the source file this row was made from, so a run
+	 * that crashed after its commit can finish the file instead of
+	 * counting it twice. */
+	int64_t		 src_dev, src_ino, src_mtime_ns;
+};
+
+/* Open (creating and migrating) the store at path.  NULL + errbuf. */
+struct store *store_open(const char *path, char *errbuf, size_t errlen);
+void store_close(struct store *);
+/* The last SQLite error message, for logs. */
+const char *store_errmsg(struct store *);
+
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK; savepoints nest. */
+int store_begin(struct store *);
+int store_commit(struct store *);
+int store_rollback(struct store *);
+int store_savepoint(struct store *, const char *name);
+int store_release(struct store *, const char *name);
+int store_rollback_to(struct store *, const char *name);
+
+/* Record a partner as configured (insert or update). */
+int store_partner_put(struct store *, const char *id, const char *kind,
+    const char *name, const char *locale, const char *timezone);
+
+/* Look up the ledger row made from exactly this source (partner, hash,
+ * name and identity).  1 found (*out filled), 0 none, -1 error. */
+int store_file_by_identity(struct store *, const struct store_file *key,
+    struct store_file *out);
+/* The applied or partial file with this partner and content, if any:
+ * 1 found (*id set), 0 none, -1 error. */
+int store_file_by_content(struct store *, const char *partner,
+    const char *sha256, int64_t *id);
+/* Insert a ledger row; sets f->id.  0 or -1. */
+int store_file_insert(struct store *, struct store_file *f);
+/* Final status and counts of a ledger row.  0 or -1. */
+int store_file_update(struct store *, const struct store_file *f);
+
+/* A row reject of file_id.  0 or -1. */
+int store_reject_insert(struct store *, int64_t file_id,
+    unsigned long record_no, unsigned long line, const char *field,
+    const char *rule, const char *value, const char *message);
+
+/* A prepared insert for entity e, reusable for every row of a file. */
+struct store_rows *store_rows_prepare(struct store *, const struct entity *e);
+/* Insert one row; *stored is 1 when new, 0 when the natural key already
+ * existed (and, for KEEP_NEWEST, it was not newer).  0 or -1. */
+int store_rows_insert(struct store_rows *, const char *partner,
+    int64_t file_id, unsigned long record_no, const struct value *vals,
+    int *stored);
+void store_rows_free(struct store_rows *);
+
+/* Listing for the CLI.  status NULL = all.  cb returns 0 to go on. */
+typedef int (*store_file_cb)(void *arg, const struct store_file *);
+int store_files_each(struct store *, const char *status, store_file_cb cb,
+    void *arg);
+typedef int (*store_reject_cb)(void *arg, unsigned long record_no,
+    unsigned long line, const char *field, const char *rule,
+    const char *value, const char *message);
+/* 1 if the file exists (rejects listed), 0 if no such file, -1 error. */
+int store_rejects_each(struct store *, int64_t file_id, store_reject_cb cb,
+    void *arg);
+
+/* The canonical dump: every table, rows in key order, as text, leaving
+ * out what legitimately differs between equal runs (row ids of entity
+ * tables, source identities).  Two runs that applied the same files
+ * print the same dump. */
+int store_dump(struct store *, FILE *fp);
+
+const char *store_status_name(enum file_status);
+/* -1 if name is not a status. */
+int store_status_parse(const char *name);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * store_schema.c — the store's schema as numbered migrations.
+ *
+ * Migration N takes user_version N-1 to N.  Migrations are append-only:
+ * a shipped migration is never edited, a change is a new one.  The
+ * entity tables mirror model/entity.c; store_schema_verify() checks the
+ * two agree at every open, so a catalogue change without a migration
+ * fails loudly instead of writing to the wrong columns.
+ *
+ * Indexes: each entity has exactly one unique index, its natural key.
+ * A random-key index is the dominant cost of a bulk load (see
+ * shared/anchors/reliability-performance.md B1, S10), so nothing else
+ * is indexed on the hot tables.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../model/entity.h"
+#include "store_schema.h"
+
+static const char *const migrations[] = {
+	/* 1: ledger, rejects, partners and the first seven entities */
+	"CREATE TABLE partner ("
+	"  id TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  locale TEXT NOT NULL CHECK (locale IN ('zh','en')),"
+	"  timezone TEXT NOT NULL);"
+	"CREATE TABLE inbound_file ("
+	"  id INTEGER PRIMARY KEY,"
+	"  partner TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  mapping TEXT,"
+	"  mapping_version INTEGER,"
+	"  mapping_sha256 TEXT,"
+	"  encoding TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('applied','partial','rejected','duplicate')),"
+	"  records_total INTEGER NOT NULL DEFAULT 0,"
+	"  records_applied INTEGER NOT NULL DEFAULT 0,"
+	"  records_rejected INTEGER NOT NULL DEFAULT 0,"
+	"  rows_stored INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT,"
+	"  duplicate_of INTEGER REFERENCES inbound_file(id),"
+	"  received_at TEXT NOT NULL,"
+	"  archive_path TEXT,"
+	"  src_dev INTEGER, src_ino INTEGER, src_mtime_ns INTEGER);"
+	/* Content is applied once per partner; rejected files may come
+	 * again (after a fix) and duplicates are only records. */
+	"CREATE UNIQUE INDEX inbound_file_content ON inbound_file(partner, sha256)"
+	"  WHERE status IN ('applied','partial');"
+	"CREATE INDEX inbound_file_sha ON inbound_file(sha256);"
+	"CREATE TABLE row_reject ("
+	"  file_id INTEGER NOT NULL REFERENCES inbound_file(id),"
+	"  record_no INTEGER NOT NULL,"
+	"  line INTEGER NOT NULL,"
+	"  field TEXT NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  value TEXT,"
+	"  message TEXT NOT NULL,"
+	"  PRIMARY KEY (file_id, record_no)) WITHOUT ROWID;"
+	"CREATE TABLE orders ("
+	"  id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+	"  file_id INTEGER NOT NULL, record_no INTEGER NOT NULL,"
+	"  order_no TEXT NOT NULL, order_time TEXT, buyer_name TEXT,"
+	"  buyer_country TEXT NOT NULL, currency TEXT NOT NULL,"
+	"  total_amount INTEGER, carrier TEXT, waybill TEXT);"
+	"CREATE UNIQUE INDEX orders_key ON orders(partner, order_no);"
+	"CREATE TABLE order_line ("
+	"  id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+	"  file_id INTEGER NOT NULL, record_no INTEGER NOT NULL,"
+	"  order_no TEXT NOT NULL, line_no INTEGER NOT NULL,"
+	"  sku TEXT NOT NULL, quantity INTEGER NOT NULL,"
+	"  currency TEXT NOT NULL, unit_price INTEGER NOT NULL,"
+	"  hs_code TEXT, description TEXT);"
+	"CREATE UNIQUE INDEX order_line_key ON order_line(partner, order_no, line_no);"
+	"CREATE TABLE tracking_event ("
+	"  id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+	"  file_id INTEGER NOT NULL, record_no INTEGER NOT NULL,"
+	"  carrier TEXT NOT NULL, waybill TEXT NOT NULL,"
+	"  event_code TEXT NOT NULL, status TEXT NOT NULL,"
+	"  event_time TEXT NOT NULL, location TEXT, facility TEXT,"
+	"  detail TEXT);"
+	"CREATE UNIQUE INDEX tracking_event_key ON tracking_event"
+	"  (carrier, waybill, event_time, event_code);"
+	"CREATE TABLE stock_snapshot ("
+	"  id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+	"  file_id INTEGER NOT NULL, record_no INTEGER NOT NULL,"
+	"  warehouse TEXT NOT NULL, sku TEXT NOT NULL,"
+	"  snapshot_time TEXT NOT NULL, on_hand INTEGER NOT NULL,"
+	"  available INTEGER, reserved INTEGER, damaged INTEGER);"
+	"CREATE UNIQUE INDEX stock_snapshot_key ON stock_snapshot"
+	"  (partner, warehouse, sku, snapshot_time);"
+	"CREATE TABLE bank_entry ("
+	"  id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+	"  file_id INTEGER NOT NULL, record_no INTEGER NOT NULL,"
+	"  statement_id TEXT, entry_ref TEXT NOT NULL,"
+	"  booking_date TEXT NOT NULL, value_date TEXT,"
+	"  direction TEXT NOT NULL, currency TEXT NOT NULL,"
+	"  amount INTEGER NOT NULL, fee INTEGER, counterparty TEXT,"
+	"  order_ref TEXT, remittance TEXT);"
+	"CREATE UNIQUE INDEX bank_entry_key ON bank_entry(partner, entry_ref);"
+	"CREATE TABLE customs_receipt ("
+	"  id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+	"  file_id INTEGER NOT NULL, record_no INTEGER NOT NULL,"
+	"  message_type TEXT NOT NULL, guid TEXT NOT NULL,"
+	"  order_no TEXT, invt_no TEXT, logistics_no TEXT,"
+	"  ebp_code TEXT, ebc_code TEXT, return_status TEXT NOT NULL,"
+	"  status TEXT NOT NULL, return_time TEXT NOT NULL,"
+	"  return_info TEXT);"
+	"CREATE UNIQUE INDEX customs_receipt_key ON customs_receipt"
+	"  (partner, guid, return_status, return_time);"
+	"CREATE TABLE odr_case ("
+	"  id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+	"  file_id INTEGER NOT NULL, record_no INTEGER NOT NULL,"
+	"  case_no TEXT NOT NULL, order_no TEXT, kind TEXT NOT NULL,"
+	"  status TEXT NOT NULL, opened_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL, buyer_country TEXT, currency TEXT,"
+	"  amount INTEGER, reason TEXT, description TEXT);"
+	"CREATE UNIQUE INDEX odr_case_key ON odr_case(partner, case_no);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+store_schema_version(void)
+{
+	return NMIGRATIONS;
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL))
+		return -1;
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_schema_migrate(sqlite3 *db, char *errbuf, size_t errlen)
+{
+	char sql[64];
+	char *msg = NULL;
+	int v, n;
+
+	if (user_version(db, &v) == -1) {
+		snprintf(errbuf, errlen, "cannot read user_version: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	if (v > NMIGRATIONS) {
+		snprintf(errbuf, errlen, "store schema version %d is newer than "
+		    "this crossdock (%d)", v, NMIGRATIONS);
+		return -1;
+	}
+	for (n = v + 1; n <= NMIGRATIONS; n++) {
+		snprintf(sql, sizeof sql, "PRAGMA user_version=%d", n);
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) ||
+		    sqlite3_exec(db, migrations[n - 1], NULL, NULL, &msg) ||
+		    sqlite3_exec(db, sql, NULL, NULL, &msg) ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg)) {
+			snprintf(errbuf, errlen, "migration %d: %s", n,
+			    msg ? msg : sqlite3_errmsg(db));
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+store_schema_verify(sqlite3 *db, char *errbuf, size_t errlen)
+{
+	const struct entity *const *ep;
+	sqlite3_stmt *st;
+	char sql[128];
+	size_t i;
+	int found;
+
+	for (ep = entity_all(); *ep; ep++) {
+		for (i = 0; i < (*ep)->ncols; i++) {
+			snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info"
+			    "('%s') WHERE name=?", (*ep)->table);
+			if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
+				goto fail;
+			sqlite3_bind_text(st, 1, (*ep)->cols[i].name, -1,
+			    SQLITE_STATIC);
+			found = sqlite3_step(st) == SQLITE_ROW;
+			sqlite3_finalize(st);
+			if (!found) {
+				snprintf(errbuf, errlen, "table %s lacks column %s "
+				    "of entity %s", (*ep)->table,
+				    (*ep)->cols[i].name, (*ep)->name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+ fail:
+	snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+	return -1;
+}
