@@ -1,0 +1,506 @@
+/*
+ * config.c — reading crossdock.conf.
+ *
+ *	# global settings (paths relative to "home", itself relative to
+ *	# the folder of this file; default: that folder)
+ *	home        ..
+ *	store       var/crossdock.db
+ *	mappings    mappings
+ *	archive     var/archive
+ *	quarantine  var/quarantine
+ *	staging     var/staging
+ *	settle      2s
+ *
+ *	partner sf-express {
+ *		kind      carrier
+ *		name      "顺丰速运 SF Express"
+ *		locale    zh
+ *		timezone  Asia/Shanghai
+ *		inbox     inbox/sf-express
+ *		settle    500ms
+ *		marker    .done
+ *		file      "tracking-*.csv"  carrier-sf-tracking
+ *	}
+ *
+ * Every directive is described once in a table (name, where it may
+ * appear, how many values); the loader reports all errors, each as
+ * file:line: message, and the caller refuses to start if there is one.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../map/timeparse.h"
+#include "../util/xmalloc.h"
+#include "config.h"
+
+#define MAXTOK	8
+
+enum scope { TOP, PARTNER };
+
+struct directive {
+	const char	*name;
+	enum scope	 scope;
+	int		 nargs;
+};
+
+static const struct directive directives[] = {
+	{ "home",	TOP,	 1 },
+	{ "store",	TOP,	 1 },
+	{ "mappings",	TOP,	 1 },
+	{ "archive",	TOP,	 1 },
+	{ "quarantine",	TOP,	 1 },
+	{ "staging",	TOP,	 1 },
+	{ "settle",	TOP,	 1 },
+	{ "partner",	TOP,	 2 },	/* ID { */
+	{ "kind",	PARTNER, 1 },
+	{ "name",	PARTNER, 1 },
+	{ "locale",	PARTNER, 1 },
+	{ "timezone",	PARTNER, 1 },
+	{ "inbox",	PARTNER, 1 },
+	{ "settle",	PARTNER, 1 },
+	{ "marker",	PARTNER, 1 },
+	{ "file",	PARTNER, 2 },
+	{ "}",		PARTNER, 0 },
+};
+
+static const char *const kinds[] = {
+	"merchant", "carrier", "warehouse", "bank", "customs", "odr", NULL,
+};
+
+struct parse {
+	const char	*file;
+	struct diag	*d;
+	struct config	*c;
+	long		 default_settle;
+	/* raw relative paths, resolved once "home" is known */
+	char		*raw[6];
+	int		 seen[6];
+};
+
+/* Split a line into tokens; quoted strings may hold spaces and \" \\.
+ * Returns the count, or -1 with a message in d. */
+static int
+tokenize(struct parse *p, long lineno, char *s, char **tok)
+{
+	int n = 0;
+	char *o;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\r')
+			s++;
+		if (*s == '\0' || *s == '#')
+			return n;
+		if (n == MAXTOK) {
+			diag_add(p->d, p->file, lineno, "too many words on line");
+			return -1;
+		}
+		if (*s == '"') {
+			tok[n++] = o = ++s;
+			while (*s && *s != '"') {
+				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+					s++;
+				*o++ = *s++;
+			}
+			if (*s != '"') {
+				diag_add(p->d, p->file, lineno,
+				    "unterminated quoted string");
+				return -1;
+			}
+			s++;
+			*o = '\0';
+			if (*s && *s != ' ' && *s != '\t' && *s != '\r') {
+				diag_add(p->d, p->file, lineno,
+				    "text directly after a quoted string");
+				return -1;
+			}
+		} else {
+			tok[n++] = s;
+			while (*s && *s != ' ' && *s != '\t' && *s != '\r')
+				s++;
+			if (*s)
+				*s++ = '\0';
+		}
+	}
+}
+
+/* "2s", "500ms", "1m", "0" -> milliseconds; -1 if malformed. */
+static long
+duration_ms(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v < 0 || v > 86400000L)
+		return -1;
+	if (*end == '\0' && v == 0)
+		return 0;
+	if (strcmp(end, "ms") == 0)
+		return v;
+	if (strcmp(end, "s") == 0)
+		return v * 1000;
+	if (strcmp(end, "m") == 0)
+		return v * 60000;
+	return -1;
+}
+
+static int
+valid_id(const char *s)
+{
+	size_t i;
+
+	if (!islower((unsigned char)s[0]) && !isdigit((unsigned char)s[0]))
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (!islower((unsigned char)s[i]) &&
+		    !isdigit((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return 0;
+	return i <= 64;
+}
+
+static char *
+join(const char *base, const char *rel)
+{
+	if (rel[0] == '/' || base == NULL || base[0] == '\0')
+		return xstrdup(rel);
+	return xasprintf("%s/%s", base, rel);
+}
+
+static const struct directive *
+lookup(const char *name, enum scope scope)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof directives / sizeof directives[0]; i++)
+		if (directives[i].scope == scope &&
+		    strcmp(directives[i].name, name) == 0)
+			return &directives[i];
+	return NULL;
+}
+
+static void
+set_once(struct parse *p, long lineno, char **dst, const char *v,
+    const char *what)
+{
+	if (*dst) {
+		diag_add(p->d, p->file, lineno, "%s given twice", what);
+		return;
+	}
+	*dst = xstrdup(v);
+}
+
+static void
+top_directive(struct parse *p, long lineno, char **tok)
+{
+	static const char *const paths[] = {
+		"home", "store", "mappings", "archive", "quarantine", "staging",
+	};
+	size_t i;
+
+	for (i = 0; i < 6; i++) {
+		if (strcmp(tok[0], paths[i]) == 0) {
+			if (p->seen[i])
+				diag_add(p->d, p->file, lineno,
+				    "%s given twice", paths[i]);
+			else
+				p->raw[i] = xstrdup(tok[1]);
+			p->seen[i] = (int)lineno;
+			return;
+		}
+	}
+	if (strcmp(tok[0], "settle") == 0) {
+		if ((p->default_settle = duration_ms(tok[1])) == -1)
+			diag_add(p->d, p->file, lineno, "settle: '%s' is not a "
+			    "duration (0, 500ms, 2s, 1m)", tok[1]);
+	}
+}
+
+static void
+partner_directive(struct parse *p, struct partner *pt, long lineno,
+    char **tok)
+{
+	const char *const *k;
+	struct file_rule *r;
+
+	if (strcmp(tok[0], "kind") == 0) {
+		for (k = kinds; *k; k++)
+			if (strcmp(*k, tok[1]) == 0)
+				break;
+		if (*k == NULL)
+			diag_add(p->d, p->file, lineno, "kind '%s' is not one of "
+			    "merchant, carrier, warehouse, bank, customs, odr",
+			    tok[1]);
+		set_once(p, lineno, &pt->kind, tok[1], "kind");
+	} else if (strcmp(tok[0], "name") == 0)
+		set_once(p, lineno, &pt->name, tok[1], "name");
+	else if (strcmp(tok[0], "locale") == 0) {
+		if (strcmp(tok[1], "zh") && strcmp(tok[1], "en"))
+			diag_add(p->d, p->file, lineno,
+			    "locale '%s' is not zh or en", tok[1]);
+		set_once(p, lineno, &pt->locale, tok[1], "locale");
+	} else if (strcmp(tok[0], "timezone") == 0) {
+		if (!timeparse_zone_valid(tok[1]))
+			diag_add(p->d, p->file, lineno,
+			    "timezone '%s' is not a known zone", tok[1]);
+		set_once(p, lineno, &pt->timezone, tok[1], "timezone");
+	} else if (strcmp(tok[0], "inbox") == 0)
+		set_once(p, lineno, &pt->inbox, tok[1], "inbox");
+	else if (strcmp(tok[0], "settle") == 0) {
+		if ((pt->settle_ms = duration_ms(tok[1])) == -1)
+			diag_add(p->d, p->file, lineno, "settle: '%s' is not a "
+			    "duration (0, 500ms, 2s, 1m)", tok[1]);
+	} else if (strcmp(tok[0], "marker") == 0) {
+		if (tok[1][0] == '\0' || strchr(tok[1], '/'))
+			diag_add(p->d, p->file, lineno,
+			    "marker '%s' must be a non-empty suffix without '/'",
+			    tok[1]);
+		set_once(p, lineno, &pt->marker, tok[1], "marker");
+	} else if (strcmp(tok[0], "file") == 0) {
+		pt->rules = xreallocarray(pt->rules, pt->nrules + 1,
+		    sizeof *pt->rules);
+		r = &pt->rules[pt->nrules++];
+		r->glob = xstrdup(tok[1]);
+		r->mapping = xstrdup(tok[2]);
+		r->spec = NULL;
+		r->line = (int)lineno;
+	}
+}
+
+/* Checks that need the whole file: required settings, folders, specs. */
+static void
+finish_partner(struct parse *p, struct partner *pt)
+{
+	struct config *c = p->c;
+	struct stat sb;
+	char *rel;
+	size_t i;
+
+	if (!pt->kind)
+		diag_add(p->d, p->file, pt->line, "partner %s: no kind", pt->id);
+	if (!pt->name)
+		diag_add(p->d, p->file, pt->line, "partner %s: no name", pt->id);
+	if (!pt->locale)
+		diag_add(p->d, p->file, pt->line, "partner %s: no locale",
+		    pt->id);
+	if (!pt->timezone)
+		diag_add(p->d, p->file, pt->line, "partner %s: no timezone",
+		    pt->id);
+	if (!pt->inbox)
+		diag_add(p->d, p->file, pt->line, "partner %s: no inbox",
+		    pt->id);
+	else {
+		rel = pt->inbox;
+		pt->inbox = join(c->home, rel);
+		free(rel);
+		if (stat(pt->inbox, &sb) == -1 || !S_ISDIR(sb.st_mode))
+			diag_add(p->d, p->file, pt->line, "partner %s: inbox %s "
+			    "is not a folder", pt->id, pt->inbox);
+	}
+	if (pt->nrules == 0)
+		diag_add(p->d, p->file, pt->line, "partner %s: no file rules "
+		    "(file PATTERN MAPPING)", pt->id);
+	for (i = 0; i < pt->nrules; i++) {
+		pt->rules[i].spec = config_spec(c, pt->rules[i].mapping);
+		if (pt->rules[i].spec == NULL)
+			diag_add(p->d, p->file, pt->rules[i].line, "partner %s: "
+			    "no mapping spec named '%s' in %s", pt->id,
+			    pt->rules[i].mapping, c->mappings);
+	}
+	if (pt->settle_ms == -2)
+		pt->settle_ms = p->default_settle;
+}
+
+struct config *
+config_load(const char *path, struct diag *d)
+{
+	static const char *const defaults[] = {
+		NULL, "var/crossdock.db", "mappings", "var/archive",
+		"var/quarantine", "var/staging",
+	};
+	struct parse p = { .file = path, .d = d, .default_settle = 2000 };
+	struct config *c;
+	struct partner *pt = NULL;
+	char *line = NULL, *tok[MAXTOK], *dir, **dst[6];
+	size_t cap = 0, i, j, before = diag_count(d);
+	long lineno = 0;
+	FILE *fp;
+	int n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		diag_add(d, path, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->path = xstrdup(path);
+	p.c = c;
+	while (getline(&line, &cap, fp) != -1) {
+		const struct directive *dv;
+
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if ((n = tokenize(&p, lineno, line, tok)) <= 0)
+			continue;
+		dv = lookup(tok[0], pt ? PARTNER : TOP);
+		if (dv == NULL) {
+			if (lookup(tok[0], pt ? TOP : PARTNER))
+				diag_add(d, path, lineno, "'%s' is not allowed %s",
+				    tok[0], pt ? "inside a partner block" :
+				    "outside a partner block");
+			else
+				diag_add(d, path, lineno, "unknown directive '%s'",
+				    tok[0]);
+			continue;
+		}
+		if (n - 1 != dv->nargs) {
+			diag_add(d, path, lineno, "%s takes %d value%s, got %d",
+			    dv->name, dv->nargs, dv->nargs == 1 ? "" : "s", n - 1);
+			continue;
+		}
+		if (strcmp(tok[0], "partner") == 0) {
+			if (strcmp(tok[2], "{") != 0) {
+				diag_add(d, path, lineno, "expected '{' after "
+				    "partner id");
+				continue;
+			}
+			if (!valid_id(tok[1]))
+				diag_add(d, path, lineno, "partner id '%s' must be "
+				    "lower-case letters, digits, '.', '_' or '-'",
+				    tok[1]);
+			for (i = 0; i < c->npartners; i++)
+				if (strcmp(c->partners[i].id, tok[1]) == 0)
+					diag_add(d, path, lineno, "partner %s "
+					    "defined twice (first at line %d)",
+					    tok[1], c->partners[i].line);
+			c->partners = xreallocarray(c->partners,
+			    c->npartners + 1, sizeof *c->partners);
+			pt = &c->partners[c->npartners++];
+			memset(pt, 0, sizeof *pt);
+			pt->id = xstrdup(tok[1]);
+			pt->line = (int)lineno;
+			pt->settle_ms = -2;	/* the global default */
+		} else if (strcmp(tok[0], "}") == 0)
+			pt = NULL;
+		else if (pt)
+			partner_directive(&p, pt, lineno, tok);
+		else
+			top_directive(&p, lineno, tok);
+	}
+	free(line);
+	fclose(fp);
+	if (pt)
+		diag_add(d, path, pt->line, "partner %s: missing '}'", pt->id);
+
+	/* home is relative to the folder of the file */
+	dir = xstrdup(path);
+	c->home = p.raw[0] ? join(dirname(dir), p.raw[0]) :
+	    xstrdup(dirname(dir));
+	free(dir);
+	dir = NULL;
+	dst[0] = NULL;
+	dst[1] = &c->store;
+	dst[2] = &c->mappings;
+	dst[3] = &c->archive;
+	dst[4] = &c->quarantine;
+	dst[5] = &c->staging;
+	for (i = 1; i < 6; i++)
+		*dst[i] = join(c->home, p.raw[i] ? p.raw[i] : defaults[i]);
+	for (i = 0; i < 6; i++)
+		free(p.raw[i]);
+
+	spec_load_dir(c->mappings, &c->specs, &c->nspecs, d);
+	for (i = 0; i < c->npartners; i++) {
+		finish_partner(&p, &c->partners[i]);
+		for (j = 0; j < i; j++)
+			if (c->partners[i].inbox && c->partners[j].inbox &&
+			    strcmp(c->partners[i].inbox, c->partners[j].inbox) == 0)
+				diag_add(d, path, c->partners[i].line, "partner "
+				    "%s: inbox %s is also partner %s's",
+				    c->partners[i].id, c->partners[i].inbox,
+				    c->partners[j].id);
+	}
+	if (c->npartners == 0)
+		diag_add(d, path, 0, "no partners configured");
+	if (diag_count(d) > before) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i, j;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->npartners; i++) {
+		struct partner *pt = &c->partners[i];
+
+		free(pt->id);
+		free(pt->kind);
+		free(pt->name);
+		free(pt->locale);
+		free(pt->timezone);
+		free(pt->inbox);
+		free(pt->marker);
+		for (j = 0; j < pt->nrules; j++) {
+			free(pt->rules[j].glob);
+			free(pt->rules[j].mapping);
+		}
+		free(pt->rules);
+	}
+	free(c->partners);
+	for (i = 0; i < c->nspecs; i++)
+		spec_free(c->specs[i]);
+	free(c->specs);
+	free(c->path);
+	free(c->home);
+	free(c->store);
+	free(c->mappings);
+	free(c->archive);
+	free(c->quarantine);
+	free(c->staging);
+	free(c);
+}
+
+const struct partner *
+config_partner(const struct config *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->npartners; i++)
+		if (strcmp(c->partners[i].id, id) == 0)
+			return &c->partners[i];
+	return NULL;
+}
+
+const struct spec *
+config_spec(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nspecs; i++)
+		if (strcmp(c->specs[i]->name, name) == 0)
+			return c->specs[i];
+	return NULL;
+}
+
+const struct file_rule *
+config_match(const struct partner *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++)
+		if (fnmatch(p->rules[i].glob, name, FNM_PERIOD) == 0)
+			return &p->rules[i];
+	return NULL;
+}
