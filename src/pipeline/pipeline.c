@@ -1,0 +1,656 @@
+/*
+ * pipeline.c — one partner file from its drop folder to the store.
+ *
+ * For each file:
+ *   1. open it without following links and check it is a regular file;
+ *   2. stage: copy it into archive/DATE/PARTNER/SHA256/NAME (fsync'd,
+ *      SHA-256 computed while copying) and re-check that it did not
+ *      change meanwhile — a file still being written waits;
+ *   3. if the ledger already holds a row made from this very source
+ *      (same partner, name, hash, device, inode, mtime), a previous run
+ *      committed it and died before step 7: only step 7 remains;
+ *   4. identify the mapping by the partner's file rules;
+ *   5. if the same content was applied before: a "duplicate" row;
+ *   6. otherwise, in ONE transaction: ledger row, records, row rejects;
+ *      the file is rejected as a whole (records rolled back to a
+ *      savepoint, rejects recorded again by a second pass) on a
+ *      file-level error or when the spec's bad-row share is exceeded;
+ *      COMMIT is durable (synchronous=FULL);
+ *   7. a rejected file is copied to quarantine/PARTNER/ID-NAME beside
+ *      ID-NAME.reason; then the source (and its marker) is unlinked and
+ *      the folder fsync'd.
+ *
+ * Invariants (the crash tests check them):
+ *   I1. The store changes only at the commit of step 5 or 6, and that
+ *       commit records the source's identity.
+ *   I2. The source leaves the inbox only after its archive copy and the
+ *       commit are durable (steps 2 and 6 before 7).
+ *   I3. Every step after the commit is idempotent and re-derivable from
+ *       the ledger row, so a run killed at any instant and run again
+ *       leaves the store as one clean run would.
+ * The parse always reads the archived copy, never the partner's file,
+ * so what was applied is exactly what was archived and hashed.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../map/field.h"
+#include "../map/map_reader.h"
+#include "../map/timeparse.h"
+#include "../receive/scan.h"
+#include "../util/fsio.h"
+#include "../util/log.h"
+#include "../util/xmalloc.h"
+#include "pipeline.h"
+
+/* Row rejects logged per file before the rest are only counted. */
+#define LOG_REJECTS	5
+/* Row rejects copied into a quarantine .reason file. */
+#define REASON_REJECTS	50
+
+struct pipeline {
+	const struct config	*cfg;
+	struct store		*store;
+	char			 now_iso[21];	/* received_at */
+	char			 today[11];	/* archive folder */
+	struct pipeline_summary	 sum;
+};
+
+/* One file being applied. */
+struct apply {
+	const struct partner	*partner;
+	const struct spec	*spec;
+	const char		*name;
+	const char		*archived;	/* absolute path of the copy */
+	int64_t			 file_id;
+	struct field_engine	**engines;	/* one per target */
+	struct store_rows	**rows;		/* one per target */
+	struct value		**vals;		/* one array per target */
+	unsigned long		 total, rejected, stored;
+	char			 encoding[64];
+	char			 ferr[512];	/* file-level error */
+	unsigned		 logged;
+};
+
+struct pipeline *
+pipeline_new(const struct config *cfg, struct store *store, int64_t now)
+{
+	struct pipeline *pl = xcalloc(1, sizeof *pl);
+
+	pl->cfg = cfg;
+	pl->store = store;
+	timeparse_format_utc(now, pl->now_iso);
+	timeparse_format_date(now, pl->today);
+	return pl;
+}
+
+void
+pipeline_free(struct pipeline *pl)
+{
+	free(pl);
+}
+
+const struct pipeline_summary *
+pipeline_summary(const struct pipeline *pl)
+{
+	return &pl->sum;
+}
+
+void
+pipeline_print_summary(const struct pipeline *pl, FILE *fp)
+{
+	const struct pipeline_summary *s = &pl->sum;
+
+	fprintf(fp, "summary files_received=%lu applied=%lu partial=%lu "
+	    "rejected=%lu duplicate=%lu waiting=%lu skipped=%lu "
+	    "records_applied=%lu records_rejected=%lu rows_stored=%lu\n",
+	    s->files_received, s->files_applied, s->files_partial,
+	    s->files_rejected, s->files_duplicate, s->files_waiting,
+	    s->files_skipped, s->records_applied, s->records_rejected,
+	    s->rows_stored);
+}
+
+static void
+count(struct pipeline *pl, const struct store_file *f)
+{
+	switch (f->status) {
+	case FILE_APPLIED:
+		pl->sum.files_applied++;
+		break;
+	case FILE_PARTIAL:
+		pl->sum.files_partial++;
+		break;
+	case FILE_REJECTED:
+		pl->sum.files_rejected++;
+		break;
+	case FILE_DUPLICATE:
+		pl->sum.files_duplicate++;
+		break;
+	}
+	pl->sum.records_applied += (unsigned long)f->records_applied;
+	pl->sum.records_rejected += (unsigned long)f->records_rejected;
+	pl->sum.rows_stored += (unsigned long)f->rows_stored;
+}
+
+/* ---- step 7: quarantine and source removal (idempotent) ---------- */
+
+struct reason_buf {
+	char	*s;
+	size_t	 len;
+	unsigned n;
+};
+
+static void reason_add(struct reason_buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+reason_add(struct reason_buf *b, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof line)
+		n = sizeof line - 1;
+	b->s = xrealloc(b->s, b->len + (size_t)n + 1);
+	memcpy(b->s + b->len, line, (size_t)n + 1);
+	b->len += (size_t)n;
+}
+
+static int
+reason_reject(void *arg, unsigned long record_no, unsigned long line,
+    const char *field, const char *rule, const char *value,
+    const char *message)
+{
+	struct reason_buf *b = arg;
+
+	if (b->n++ == REASON_REJECTS) {
+		reason_add(b, "(more row rejects: crossdock rejects ID)\n");
+		return 1;
+	}
+	reason_add(b, "line %lu record %lu field %s rule %s: %s%s%s%s\n", line,
+	    record_no, field, rule, message, value ? " (value '" : "",
+	    value ? value : "", value ? "')" : "");
+	return 0;
+}
+
+static int
+quarantine(struct pipeline *pl, const struct store_file *f)
+{
+	struct reason_buf b = { 0 };
+	char *dir, *qname, *rname, *src;
+	int rc = -1;
+
+	dir = xasprintf("%s/%s", pl->cfg->quarantine, f->partner);
+	qname = xasprintf("%lld-%s", (long long)f->id, f->name);
+	rname = xasprintf("%s.reason", qname);
+	src = xasprintf("%s/%s", pl->cfg->archive, f->archive_path);
+	if (fsio_mkdirs(dir, 0750) == -1) {
+		log_error("pipeline quarantine-failed partner=%s dir=%s "
+		    "error=\"%s\"", f->partner, dir, strerror(errno));
+		goto out;
+	}
+	reason_add(&b, "file: %s\npartner: %s\nledger-id: %lld\nsha256: %s\n"
+	    "received: %s\nmapping: %s\nreason: %s\n", f->name, f->partner,
+	    (long long)f->id, f->sha256, f->received_at ? f->received_at : "",
+	    f->mapping ? f->mapping : "(none)", f->reason ? f->reason : "");
+	if (store_rejects_each(pl->store, f->id, reason_reject, &b) == -1)
+		goto out;
+	if (fsio_atomic_copy(src, dir, qname) == -1 ||
+	    fsio_atomic_write(dir, rname, b.s, b.len) == -1) {
+		log_error("pipeline quarantine-failed partner=%s file=%s "
+		    "error=\"%s\"", f->partner, qname, strerror(errno));
+		goto out;
+	}
+	fsio_fsync_parent(dir);
+	rc = 0;
+ out:
+	free(b.s);
+	free(dir);
+	free(qname);
+	free(rname);
+	free(src);
+	return rc;
+}
+
+/* Everything after the commit.  src NULL: a named file, left alone. */
+static int
+finish(struct pipeline *pl, const struct partner *p, const struct store_file *f,
+    const char *src)
+{
+	char *mk;
+
+	if (f->status == FILE_REJECTED && quarantine(pl, f) == -1)
+		return -1;
+	if (src == NULL)
+		return 0;
+	if (unlink(src) == -1 && errno != ENOENT) {
+		log_error("pipeline unlink-failed partner=%s file=%s error=\"%s\"",
+		    p->id, f->name, strerror(errno));
+		return -1;
+	}
+	if (p->marker) {
+		mk = xasprintf("%s%s", src, p->marker);
+		unlink(mk);
+		free(mk);
+	}
+	return fsio_fsync_dir(p->inbox);
+}
+
+/* ---- step 6: map and apply ---------------------------------------- */
+
+static int
+reject(struct pipeline *pl, struct apply *a, unsigned long recno,
+    unsigned long line, const char *field, const char *rule,
+    const char *value, const char *message)
+{
+	char esc[256], vesc[160];
+
+	a->rejected++;
+	if (a->logged++ < LOG_REJECTS)
+		log_warn("map reject partner=%s file=\"%s\" line=%lu record=%lu "
+		    "field=%s rule=%s value=\"%s\" message=\"%s\"",
+		    a->partner->id, a->name, line, recno, field, rule,
+		    log_esc(vesc, sizeof vesc, value ? value : ""),
+		    log_esc(esc, sizeof esc, message));
+	return store_reject_insert(pl->store, a->file_id, recno, line, field,
+	    rule, value && *value ? value : NULL, message);
+}
+
+/*
+ * Read every record of the archived copy.  insert: apply good records;
+ * otherwise only record the rejects (second pass of a rejected file).
+ * 0: end of file; 1: file-level error in a->ferr; -1: store failure.
+ */
+static int
+apply_records(struct pipeline *pl, struct apply *a, int insert)
+{
+	const struct spec *spec = a->spec;
+	struct map_reader *rd;
+	struct field_reject rej;
+	const char *msg;
+	char err[512];
+	size_t t;
+	int rc, stored;
+
+	a->total = a->rejected = a->stored = 0;
+	a->logged = insert ? 0 : LOG_REJECTS;
+	if ((rd = map_reader_open(spec, a->archived, err, sizeof err)) == NULL) {
+		snprintf(a->ferr, sizeof a->ferr, "%s", err);
+		return 1;
+	}
+	while ((rc = map_reader_next(rd)) == 1) {
+		unsigned long recno = map_reader_recno(rd);
+		unsigned long line = map_reader_line(rd);
+
+		a->total++;
+		if ((msg = map_reader_record_error(rd)) != NULL) {
+			if (reject(pl, a, recno, line, "(record)", "fields",
+			    NULL, msg) == -1)
+				goto storefail;
+			continue;
+		}
+		for (t = 0; t < spec->ntargets; t++)
+			if (field_eval(a->engines[t], &spec->targets[t], rd,
+			    a->vals[t], &rej) == -1)
+				break;
+		if (t < spec->ntargets) {
+			if (reject(pl, a, recno, line, rej.field, rej.rule,
+			    rej.value, rej.message) == -1)
+				goto storefail;
+			continue;
+		}
+		if (!insert)
+			continue;
+		for (t = 0; t < spec->ntargets; t++) {
+			if (store_rows_insert(a->rows[t], a->partner->id,
+			    a->file_id, recno, a->vals[t], &stored) == -1)
+				goto storefail;
+			a->stored += (unsigned long)stored;
+		}
+	}
+	snprintf(a->encoding, sizeof a->encoding, "%s",
+	    map_reader_encoding(rd));
+	if (rc == -1)
+		snprintf(a->ferr, sizeof a->ferr, "%s", map_reader_error(rd));
+	map_reader_close(rd);
+	return rc == -1 ? 1 : 0;
+ storefail:
+	map_reader_close(rd);
+	return -1;
+}
+
+static void
+apply_free(struct apply *a)
+{
+	size_t t;
+
+	for (t = 0; a->spec && t < a->spec->ntargets; t++) {
+		if (a->engines)
+			field_engine_free(a->engines[t]);
+		if (a->rows)
+			store_rows_free(a->rows[t]);
+		if (a->vals)
+			free(a->vals[t]);
+	}
+	free(a->engines);
+	free(a->rows);
+	free(a->vals);
+}
+
+/* Decide the file's fate once its records are read. */
+static void
+judge(struct apply *a, int rc, struct store_file *f, char *reason,
+    size_t rlen)
+{
+	const struct spec *spec = a->spec;
+
+	f->records_total = (int64_t)a->total;
+	f->records_rejected = (int64_t)a->rejected;
+	f->records_applied = (int64_t)(a->total - a->rejected);
+	f->rows_stored = (int64_t)a->stored;
+	f->status = a->rejected ? FILE_PARTIAL : FILE_APPLIED;
+	if (rc == 1)
+		snprintf(reason, rlen, "%s", a->ferr);
+	else if (a->total > 0 && a->rejected == a->total)
+		snprintf(reason, rlen, "all %lu records were rejected",
+		    a->total);
+	else if (a->total > 0 &&
+	    (double)a->rejected / (double)a->total > spec->max_bad_share)
+		snprintf(reason, rlen, "%lu of %lu records rejected (%.1f%%), "
+		    "more than the %.1f%% mapping %s allows", a->rejected,
+		    a->total, 100.0 * (double)a->rejected / (double)a->total,
+		    100.0 * spec->max_bad_share, spec->name);
+	else
+		return;
+	f->status = FILE_REJECTED;
+	f->records_applied = 0;
+	f->rows_stored = 0;
+	f->reason = reason;
+}
+
+/* Steps 4–6 inside one transaction.  0, or -1 on store failure. */
+static int
+apply_file(struct pipeline *pl, const struct partner *p,
+    const struct spec *spec, struct store_file *f, const char *archived)
+{
+	struct apply a = { 0 };
+	char reason[640];
+	size_t t;
+	int rc;
+
+	if (store_begin(pl->store) == -1)
+		return -1;
+	if (spec == NULL) {
+		snprintf(reason, sizeof reason, "no file rule of partner %s "
+		    "matches the name '%s'", p->id, f->name);
+		f->status = FILE_REJECTED;
+		f->reason = reason;
+		if (store_file_insert(pl->store, f) == -1)
+			goto fail;
+		return store_commit(pl->store);
+	}
+	if (store_file_by_content(pl->store, p->id, f->sha256,
+	    &f->duplicate_of) == 1) {
+		f->status = FILE_DUPLICATE;
+		if (store_file_insert(pl->store, f) == -1)
+			goto fail;
+		return store_commit(pl->store);
+	}
+
+	f->status = FILE_APPLIED;	/* until judged */
+	if (store_file_insert(pl->store, f) == -1 ||
+	    store_savepoint(pl->store, "records") == -1)
+		goto fail;
+	a.partner = p;
+	a.spec = spec;
+	a.name = f->name;
+	a.archived = archived;
+	a.file_id = f->id;
+	a.engines = xcalloc(spec->ntargets, sizeof *a.engines);
+	a.rows = xcalloc(spec->ntargets, sizeof *a.rows);
+	a.vals = xcalloc(spec->ntargets, sizeof *a.vals);
+	for (t = 0; t < spec->ntargets; t++) {
+		a.engines[t] = field_engine_new(spec, p->timezone, f->name);
+		a.vals[t] = xcalloc(spec->targets[t].entity->ncols,
+		    sizeof(struct value));
+		if ((a.rows[t] = store_rows_prepare(pl->store,
+		    spec->targets[t].entity)) == NULL)
+			goto fail;
+	}
+	if ((rc = apply_records(pl, &a, 1)) == -1)
+		goto fail;
+	judge(&a, rc, f, reason, sizeof reason);
+	f->encoding = a.encoding[0] ? a.encoding : NULL;
+	if (f->status == FILE_REJECTED) {
+		unsigned long total = a.total, rejected = a.rejected;
+
+		/* Undo the records and the rejects, then record the rejects
+		 * alone so the operator sees every bad row of the file. */
+		if (store_rollback_to(pl->store, "records") == -1 ||
+		    apply_records(pl, &a, 0) == -1)
+			goto fail;
+		f->records_total = (int64_t)total;
+		f->records_rejected = (int64_t)rejected;
+	}
+	if (store_release(pl->store, "records") == -1 ||
+	    store_file_update(pl->store, f) == -1 ||
+	    store_commit(pl->store) == -1)
+		goto fail;
+	apply_free(&a);
+	return 0;
+ fail:
+	log_error("pipeline store-failed partner=%s file=\"%s\" error=\"%s\"",
+	    p->id, f->name, store_errmsg(pl->store));
+	store_rollback(pl->store);
+	apply_free(&a);
+	return -1;
+}
+
+/* ---- steps 1–3 ---------------------------------------------------- */
+
+static int64_t
+mtime_ns(const struct stat *sb)
+{
+	return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+}
+
+/*
+ * One file.  path: where it is; in_inbox: it came from p's drop folder
+ * (and leaves it when done).  forced: mapping named by the operator.
+ * 0 (whatever the file's fate), or -1 when the store or disk failed.
+ */
+static int
+process(struct pipeline *pl, const struct partner *p, const char *path,
+    const char *name, int in_inbox, const struct spec *forced)
+{
+	const struct file_rule *rule;
+	const struct spec *spec;
+	struct store_file f = { 0 }, done;
+	struct stat before, after;
+	char err[512], esc[512], *archdir = NULL, *shadir = NULL;
+	char *tmp = NULL, *archived = NULL, *relarch = NULL;
+	int fd, flags, rc = -1, r;
+
+	log_esc(esc, sizeof esc, name);
+	flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (in_inbox ? O_NOFOLLOW : 0);
+	if ((fd = open(path, flags)) == -1) {
+		log_warn("receive cannot-open partner=%s file=\"%s\" error=\"%s\"",
+		    p->id, esc, strerror(errno));
+		pl->sum.files_skipped++;
+		return 0;
+	}
+	if (fstat(fd, &before) == -1 || !S_ISREG(before.st_mode)) {
+		log_warn("receive skipped partner=%s file=\"%s\" "
+		    "reason=not-a-regular-file", p->id, esc);
+		pl->sum.files_skipped++;
+		close(fd);
+		return 0;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+
+	/* step 2: the archived copy is what we hash and parse */
+	archdir = xasprintf("%s/%s/%s", pl->cfg->archive, pl->today, p->id);
+	if (fsio_mkdirs(archdir, 0750) == -1) {
+		log_error("pipeline archive-failed dir=%s error=\"%s\"", archdir,
+		    strerror(errno));
+		goto out;
+	}
+	if (fsio_stage(fd, archdir, &tmp, f.sha256, &f.size, err,
+	    sizeof err) == -1) {
+		log_error("pipeline stage-failed partner=%s file=\"%s\" "
+		    "error=\"%s\"", p->id, esc, err);
+		goto out;
+	}
+	if (fstat(fd, &after) == -1 || after.st_size != before.st_size ||
+	    mtime_ns(&after) != mtime_ns(&before) || f.size != after.st_size) {
+		log_info("receive waiting partner=%s file=\"%s\" "
+		    "reason=changed-while-copying", p->id, esc);
+		pl->sum.files_waiting++;
+		unlink(tmp);
+		rc = 0;
+		goto out;
+	}
+	shadir = xasprintf("%s/%s", archdir, f.sha256);
+	if (fsio_mkdirs(shadir, 0750) == -1 ||
+	    fsio_publish(tmp, shadir, name) == -1 ||
+	    fsio_fsync_dir(archdir) == -1) {
+		log_error("pipeline archive-failed partner=%s file=\"%s\" "
+		    "error=\"%s\"", p->id, esc, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	archived = xasprintf("%s/%s", shadir, name);
+	relarch = xasprintf("%s/%s/%s/%s", pl->today, p->id, f.sha256, name);
+	pl->sum.files_received++;
+
+	f.partner = p->id;
+	f.name = name;
+	f.received_at = pl->now_iso;
+	f.archive_path = relarch;
+	f.src_dev = (int64_t)before.st_dev;
+	f.src_ino = (int64_t)before.st_ino;
+	f.src_mtime_ns = mtime_ns(&before);
+
+	/* step 3: committed by an earlier run that did not finish */
+	if ((r = store_file_by_identity(pl->store, &f, &done)) == -1)
+		goto out;
+	if (r == 1) {
+		log_info("pipeline resume partner=%s file=\"%s\" id=%lld "
+		    "status=%s", p->id, esc, (long long)done.id,
+		    store_status_name(done.status));
+		if (!in_inbox) {
+			pl->sum.files_duplicate++;
+			rc = 0;
+			goto out;
+		}
+		pl->sum.files_received--;
+		done.received_at = NULL;
+		rc = finish(pl, p, &done, path);
+		goto out;
+	}
+
+	/* step 4 */
+	if (forced)
+		spec = forced;
+	else {
+		rule = config_match(p, name);
+		spec = rule ? rule->spec : NULL;
+	}
+	if (spec) {
+		f.mapping = spec->name;
+		f.mapping_version = spec->version;
+		f.mapping_sha256 = spec->sha256;
+	}
+
+	/* steps 5 and 6 */
+	if (apply_file(pl, p, spec, &f, archived) == -1)
+		goto out;
+	count(pl, &f);
+	log_info("pipeline %s partner=%s file=\"%s\" id=%lld mapping=%s "
+	    "version=%d encoding=%s records=%lld applied=%lld rejected=%lld "
+	    "stored=%lld%s%s%s", store_status_name(f.status), p->id, esc,
+	    (long long)f.id, f.mapping ? f.mapping : "none", f.mapping_version,
+	    f.encoding ? f.encoding : "-", (long long)f.records_total,
+	    (long long)f.records_applied, (long long)f.records_rejected,
+	    (long long)f.rows_stored, f.reason ? " reason=\"" : "",
+	    f.reason ? log_esc(err, sizeof err, f.reason) : "",
+	    f.reason ? "\"" : "");
+
+	/* step 7 */
+	rc = finish(pl, p, &f, in_inbox ? path : NULL);
+ out:
+	close(fd);
+	free(tmp);
+	free(archdir);
+	free(shadir);
+	free(archived);
+	free(relarch);
+	return rc;
+}
+
+int
+pipeline_run_once(struct pipeline *pl)
+{
+	const struct config *c = pl->cfg;
+	struct scan_result res;
+	size_t i, j;
+	char *path;
+	int rc;
+
+	for (i = 0; i < c->npartners; i++) {
+		const struct partner *p = &c->partners[i];
+
+		if (store_partner_put(pl->store, p->id, p->kind, p->name,
+		    p->locale, p->timezone) == -1)
+			return -1;
+		if (scan_inbox(p, &res) == -1)
+			continue;
+		pl->sum.files_waiting += res.waiting;
+		pl->sum.files_skipped += res.special + res.unsafe;
+		for (j = 0; j < res.nfiles; j++) {
+			path = xasprintf("%s/%s", p->inbox, res.files[j].name);
+			rc = process(pl, p, path, res.files[j].name, 1, NULL);
+			free(path);
+			if (rc == -1) {
+				scan_result_free(&res);
+				return -1;
+			}
+		}
+		scan_result_free(&res);
+	}
+	return 0;
+}
+
+int
+pipeline_ingest(struct pipeline *pl, const struct partner *p,
+    const struct spec *spec, char *const *paths, int n)
+{
+	char *copy;
+	int i, rc;
+
+	if (store_partner_put(pl->store, p->id, p->kind, p->name, p->locale,
+	    p->timezone) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		copy = xstrdup(paths[i]);
+		rc = process(pl, p, paths[i], basename(copy), 0, spec);
+		free(copy);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
