@@ -1,0 +1,530 @@
+/*
+ * main.c — the crossdock command line.
+ *
+ *	crossdock run --once [--config FILE] [--now TIME] [-v|-q]
+ *	crossdock ingest --partner P [--mapping M] [--config FILE] FILE...
+ *	crossdock files [--status S] [--csv] [--config FILE]
+ *	crossdock rejects FILE_ID [--csv] [--config FILE]
+ *	crossdock dump [--config FILE]
+ *	crossdock check [--config FILE]
+ *	crossdock --version | --help | COMMAND --help
+ *
+ * Exit codes follow sysexits.h: 0 ok, EX_USAGE bad arguments,
+ * EX_DATAERR a named file was rejected (ingest), EX_NOINPUT no such
+ * file or ledger row, EX_CONFIG bad configuration or mapping spec,
+ * EX_TEMPFAIL another crossdock holds the store, EX_IOERR the store or
+ * the disk failed.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "map/timeparse.h"
+#include "pipeline/pipeline.h"
+#include "store/store.h"
+#include "util/csvout.h"
+#include "util/diag.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#ifndef CROSSDOCK_VERSION
+#define CROSSDOCK_VERSION "dev"
+#endif
+#ifndef CROSSDOCK_SYSCONFDIR
+#define CROSSDOCK_SYSCONFDIR "/usr/local/etc/crossdock"
+#endif
+
+/* Options every command accepts. */
+struct common {
+	const char	*config;
+	const char	*now;
+	int		 verbose;
+	int		 quiet;
+	int		 csv;
+	const char	*status;
+	const char	*partner;
+	const char	*mapping;
+	int		 once;
+};
+
+static const char usage_text[] =
+    "usage: crossdock COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  run --once        one batch over every partner's inbox\n"
+    "  ingest            the same pipeline for named files\n"
+    "  files             the inbound file ledger\n"
+    "  rejects FILE_ID   the row rejects of one file\n"
+    "  dump              the canonical dump of the store\n"
+    "  check             validate the configuration and every mapping spec\n"
+    "\n"
+    "common options:\n"
+    "  --config FILE     configuration (default: $CROSSDOCK_CONFIG, else\n"
+    "                    ./etc/crossdock.conf, else " CROSSDOCK_SYSCONFDIR
+    "/crossdock.conf)\n"
+    "  --now TIME        fix the batch clock (ISO 8601; also $CROSSDOCK_NOW)\n"
+    "  -v, --verbose     debug log lines;  -q, --quiet  warnings only\n"
+    "  --help, --version\n";
+
+static const struct {
+	const char *cmd, *text;
+} cmd_help[] = {
+	{ "run", "usage: crossdock run --once [--config FILE] [--now TIME] "
+	  "[-v|-q]\n\nTake every complete file from every partner's inbox, "
+	  "map it, apply it\nto the store in one transaction, archive it, "
+	  "quarantine rejected files,\nand print a summary line.  Exit 0 "
+	  "when the batch ran (rejected files\nare an outcome, see "
+	  "'crossdock files --status rejected').\n" },
+	{ "ingest", "usage: crossdock ingest --partner P [--mapping M] "
+	  "[--config FILE] [--now TIME] FILE...\n\nRun the pipeline on the "
+	  "named files as if partner P had delivered them;\nthe mapping is "
+	  "chosen by P's file rules unless --mapping names one.\nThe files "
+	  "are archived, not removed.  Exit 65 (EX_DATAERR) if any was\n"
+	  "rejected.\n" },
+	{ "files", "usage: crossdock files [--status applied|partial|rejected|"
+	  "duplicate] [--csv] [--config FILE]\n\nList the inbound file "
+	  "ledger.  --csv prints a header row, then one row per\nfile: id, "
+	  "partner, name, mapping, mapping_version, status, records_total,\n"
+	  "records_applied, records_rejected, rows_stored, encoding, sha256,\n"
+	  "received_at, reason.\n" },
+	{ "rejects", "usage: crossdock rejects FILE_ID [--csv] [--config FILE]"
+	  "\n\nList the row rejects of one ledger file: record, line, field, "
+	  "rule,\nvalue and message.\n" },
+	{ "dump", "usage: crossdock dump [--config FILE]\n\nPrint the "
+	  "canonical dump of the store: every table in key order,\nwithout "
+	  "what legitimately differs between equal runs.\n" },
+	{ "check", "usage: crossdock check [--config FILE]\n\nLoad the "
+	  "configuration and every mapping spec, print every problem\nas "
+	  "file:line: message, and exit 78 (EX_CONFIG) if there is any.\n" },
+};
+
+static void
+usage(FILE *fp)
+{
+	fputs(usage_text, fp);
+}
+
+static int
+help(const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof cmd_help / sizeof cmd_help[0]; i++)
+		if (strcmp(cmd_help[i].cmd, cmd) == 0) {
+			fputs(cmd_help[i].text, stdout);
+			return EX_OK;
+		}
+	usage(stdout);
+	return EX_OK;
+}
+
+static const char *
+config_path(const struct common *o)
+{
+	const char *env;
+	struct stat sb;
+
+	if (o->config)
+		return o->config;
+	if ((env = getenv("CROSSDOCK_CONFIG")) != NULL && *env)
+		return env;
+	if (stat("etc/crossdock.conf", &sb) == 0)
+		return "etc/crossdock.conf";
+	return CROSSDOCK_SYSCONFDIR "/crossdock.conf";
+}
+
+static struct config *
+load_config(const struct common *o)
+{
+	struct diag *d = diag_new();
+	struct config *c;
+
+	c = config_load(config_path(o), d);
+	if (c == NULL)
+		diag_print(d, stderr);
+	diag_free(d);
+	return c;
+}
+
+static int
+batch_clock(const struct common *o, int64_t *now)
+{
+	const char *s = o->now ? o->now : getenv("CROSSDOCK_NOW");
+	char err[256];
+
+	if (s == NULL || *s == '\0') {
+		*now = (int64_t)time(NULL);
+		return 0;
+	}
+	if (timeparse_parse(s, strlen(s), NULL, "+00:00", now, NULL, err,
+	    sizeof err) == -1) {
+		fprintf(stderr, "crossdock: --now '%s': %s\n", s, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* One crossdock per store: an flock'd STORE.lock holding our pid. */
+static int
+lock_store(const char *store)
+{
+	char *path = xasprintf("%s.lock", store), buf[32];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0640)) == -1) {
+		fprintf(stderr, "crossdock: %s: %s\n", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		n = read(fd, buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fprintf(stderr, "crossdock: another crossdock (pid %s) is using "
+		    "the store %s\n", buf[0] ? buf : "?", store);
+		close(fd);
+		free(path);
+		return -2;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+		if (write(fd, buf, (size_t)n) != n)
+			log_warn("main lock-pid-not-written file=%s", path);
+	}
+	free(path);
+	return fd;	/* held until exit */
+}
+
+static struct store *
+open_store(const struct config *c)
+{
+	char err[512], *dir, *slash;
+	struct store *s;
+
+	dir = xstrdup(c->store);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (*dir)
+			mkdir(dir, 0750);
+	}
+	free(dir);
+	if ((s = store_open(c->store, err, sizeof err)) == NULL)
+		fprintf(stderr, "crossdock: %s\n", err);
+	return s;
+}
+
+static int
+cmd_check(const struct common *o)
+{
+	struct config *c = load_config(o);
+
+	if (c == NULL)
+		return EX_CONFIG;
+	printf("%s: ok: %zu partners, %zu mapping specs\n", c->path,
+	    c->npartners, c->nspecs);
+	config_free(c);
+	return EX_OK;
+}
+
+static int
+cmd_run(const struct common *o, int argc, char **argv)
+{
+	const struct partner *p = NULL;
+	const struct spec *spec = NULL;
+	struct config *c;
+	struct store *s = NULL;
+	struct pipeline *pl = NULL;
+	int64_t now;
+	int rc = EX_OK, lock;
+
+	if (batch_clock(o, &now) == -1)
+		return EX_USAGE;
+	if ((c = load_config(o)) == NULL)
+		return EX_CONFIG;
+	if (argv) {
+		if ((p = config_partner(c, o->partner)) == NULL) {
+			fprintf(stderr, "crossdock: no partner '%s' in %s\n",
+			    o->partner, c->path);
+			rc = EX_USAGE;
+			goto out;
+		}
+		if (o->mapping && (spec = config_spec(c, o->mapping)) == NULL) {
+			fprintf(stderr, "crossdock: no mapping spec '%s' in %s\n",
+			    o->mapping, c->mappings);
+			rc = EX_USAGE;
+			goto out;
+		}
+	}
+	if ((lock = lock_store(c->store)) < 0) {
+		rc = lock == -2 ? EX_TEMPFAIL : EX_IOERR;
+		goto out;
+	}
+	if ((s = open_store(c)) == NULL) {
+		rc = EX_IOERR;
+		goto out;
+	}
+	pl = pipeline_new(c, s, now);
+	if (argv == NULL)
+		rc = pipeline_run_once(pl) == -1 ? EX_IOERR : EX_OK;
+	else {
+		rc = pipeline_ingest(pl, p, spec, argv, argc) == -1 ?
+		    EX_IOERR : EX_OK;
+		if (rc == EX_OK && pipeline_summary(pl)->files_rejected)
+			rc = EX_DATAERR;
+	}
+	pipeline_print_summary(pl, stdout);
+ out:
+	pipeline_free(pl);
+	store_close(s);
+	config_free(c);
+	return rc;
+}
+
+static int
+print_file(void *arg, const struct store_file *f)
+{
+	const struct common *o = arg;
+
+	if (o->csv) {
+		csvout_int(stdout, f->id, 0);
+		csvout_text(stdout, f->partner, 0);
+		csvout_text(stdout, f->name, 0);
+		csvout_text(stdout, f->mapping, 0);
+		if (f->mapping)
+			csvout_int(stdout, f->mapping_version, 0);
+		else
+			csvout_text(stdout, NULL, 0);
+		csvout_text(stdout, store_status_name(f->status), 0);
+		csvout_int(stdout, f->records_total, 0);
+		csvout_int(stdout, f->records_applied, 0);
+		csvout_int(stdout, f->records_rejected, 0);
+		csvout_int(stdout, f->rows_stored, 0);
+		csvout_text(stdout, f->encoding, 0);
+		csvout_text(stdout, f->sha256, 0);
+		csvout_text(stdout, f->received_at, 0);
+		csvout_text(stdout, f->reason, 1);
+	} else {
+		printf("%-5lld %-14s %-9s %8lld %8lld %8lld  %-22s %s",
+		    (long long)f->id, f->partner, store_status_name(f->status),
+		    (long long)f->records_total, (long long)f->records_applied,
+		    (long long)f->records_rejected,
+		    f->mapping ? f->mapping : "-", f->name);
+		if (f->status == FILE_DUPLICATE)
+			printf("  (duplicate of %lld)", (long long)f->duplicate_of);
+		if (f->reason)
+			printf("  -- %s", f->reason);
+		putchar('\n');
+	}
+	return 0;
+}
+
+static int
+cmd_files(const struct common *o)
+{
+	struct config *c;
+	struct store *s;
+	int rc = EX_OK;
+
+	if (o->status && store_status_parse(o->status) == -1) {
+		fprintf(stderr, "crossdock: --status must be applied, partial, "
+		    "rejected or duplicate\n");
+		return EX_USAGE;
+	}
+	if ((c = load_config(o)) == NULL)
+		return EX_CONFIG;
+	if ((s = open_store(c)) == NULL) {
+		config_free(c);
+		return EX_IOERR;
+	}
+	if (o->csv)
+		printf("id,partner,name,mapping,mapping_version,status,"
+		    "records_total,records_applied,records_rejected,rows_stored,"
+		    "encoding,sha256,received_at,reason\r\n");
+	else
+		printf("%-5s %-14s %-9s %8s %8s %8s  %-22s %s\n", "ID",
+		    "PARTNER", "STATUS", "RECORDS", "APPLIED", "REJECTED",
+		    "MAPPING", "NAME");
+	if (store_files_each(s, o->status, print_file, (void *)o) == -1)
+		rc = EX_IOERR;
+	store_close(s);
+	config_free(c);
+	return rc;
+}
+
+static int
+print_reject(void *arg, unsigned long record_no, unsigned long line,
+    const char *field, const char *rule, const char *value,
+    const char *message)
+{
+	const struct common *o = arg;
+
+	if (o->csv) {
+		csvout_int(stdout, (int64_t)record_no, 0);
+		csvout_int(stdout, (int64_t)line, 0);
+		csvout_text(stdout, field, 0);
+		csvout_text(stdout, rule, 0);
+		csvout_text(stdout, value, 0);
+		csvout_text(stdout, message, 1);
+	} else
+		printf("record %lu line %lu field %s rule %s: %s%s%s%s\n",
+		    record_no, line, field, rule, message,
+		    value ? " (value '" : "", value ? value : "",
+		    value ? "')" : "");
+	return 0;
+}
+
+static int
+cmd_rejects(const struct common *o, const char *id)
+{
+	struct config *c;
+	struct store *s;
+	char *end;
+	long long fid;
+	int rc = EX_OK, r;
+
+	errno = 0;
+	fid = strtoll(id, &end, 10);
+	if (errno || *end || fid <= 0) {
+		fprintf(stderr, "crossdock: '%s' is not a file id\n", id);
+		return EX_USAGE;
+	}
+	if ((c = load_config(o)) == NULL)
+		return EX_CONFIG;
+	if ((s = open_store(c)) == NULL) {
+		config_free(c);
+		return EX_IOERR;
+	}
+	if (o->csv)
+		printf("record_no,line,field,rule,value,message\r\n");
+	r = store_rejects_each(s, fid, print_reject, (void *)o);
+	if (r == 0) {
+		fprintf(stderr, "crossdock: no file %lld in the ledger\n", fid);
+		rc = EX_NOINPUT;
+	} else if (r == -1)
+		rc = EX_IOERR;
+	store_close(s);
+	config_free(c);
+	return rc;
+}
+
+static int
+cmd_dump(const struct common *o)
+{
+	struct config *c;
+	struct store *s;
+	int rc;
+
+	if ((c = load_config(o)) == NULL)
+		return EX_CONFIG;
+	if ((s = open_store(c)) == NULL) {
+		config_free(c);
+		return EX_IOERR;
+	}
+	rc = store_dump(s, stdout) == -1 ? EX_IOERR : EX_OK;
+	store_close(s);
+	config_free(c);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "now",	required_argument,	NULL, 'n' },
+		{ "once",	no_argument,		NULL, '1' },
+		{ "csv",	no_argument,		NULL, 'C' },
+		{ "status",	required_argument,	NULL, 's' },
+		{ "partner",	required_argument,	NULL, 'p' },
+		{ "mapping",	required_argument,	NULL, 'm' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "quiet",	no_argument,		NULL, 'q' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	struct common o = { 0 };
+	const char *cmd;
+	int ch;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("crossdock %s\n", CROSSDOCK_VERSION);
+		return EX_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		return argc > 2 ? help(argv[2]) : (usage(stdout), EX_OK);
+	}
+	cmd = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o.config = optarg; break;
+		case 'n': o.now = optarg; break;
+		case '1': o.once = 1; break;
+		case 'C': o.csv = 1; break;
+		case 's': o.status = optarg; break;
+		case 'p': o.partner = optarg; break;
+		case 'm': o.mapping = optarg; break;
+		case 'v': o.verbose = 1; break;
+		case 'q': o.quiet = 1; break;
+		case 'h': return help(cmd);
+		case 'V':
+			printf("crossdock %s\n", CROSSDOCK_VERSION);
+			return EX_OK;
+		default:
+			fprintf(stderr, "see 'crossdock %s --help'\n", cmd);
+			return EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	log_init(o.verbose ? LOG_LVL_DEBUG : o.quiet ? LOG_LVL_WARN :
+	    LOG_LVL_INFO);
+
+	if (strcmp(cmd, "check") == 0 && argc == 0)
+		return cmd_check(&o);
+	if (strcmp(cmd, "run") == 0 && argc == 0) {
+		if (!o.once) {
+			fprintf(stderr, "crossdock: run needs --once (one batch; "
+			    "for cron and systemd timers)\n");
+			return EX_USAGE;
+		}
+		return cmd_run(&o, 0, NULL);
+	}
+	if (strcmp(cmd, "ingest") == 0) {
+		if (o.partner == NULL || argc == 0) {
+			fprintf(stderr, "usage: crossdock ingest --partner P "
+			    "[--mapping M] FILE...\n");
+			return EX_USAGE;
+		}
+		return cmd_run(&o, argc, argv);
+	}
+	if (strcmp(cmd, "files") == 0 && argc == 0)
+		return cmd_files(&o);
+	if (strcmp(cmd, "rejects") == 0 && argc == 1)
+		return cmd_rejects(&o, argv[0]);
+	if (strcmp(cmd, "dump") == 0 && argc == 0)
+		return cmd_dump(&o);
+	fprintf(stderr, "crossdock: unknown command or wrong arguments: %s\n",
+	    cmd);
+	usage(stderr);
+	return EX_USAGE;
+}
