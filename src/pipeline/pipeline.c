@@ -46,6 +46,7 @@
 #include "../map/map_reader.h"
 #include "../map/timeparse.h"
 #include "../receive/scan.h"
+#include "../util/crashpoint.h"
 #include "../util/fsio.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
@@ -233,8 +234,11 @@ finish(struct pipeline *pl, const struct partner *p, const struct store_file *f,
 {
 	char *mk;
 
-	if (f->status == FILE_REJECTED && quarantine(pl, f) == -1)
-		return -1;
+	if (f->status == FILE_REJECTED) {
+		if (quarantine(pl, f) == -1)
+			return -1;
+		crashpoint("quarantined");
+	}
 	if (src == NULL)
 		return 0;
 	if (unlink(src) == -1 && errno != ENOENT) {
@@ -242,6 +246,7 @@ finish(struct pipeline *pl, const struct partner *p, const struct store_file *f,
 		    p->id, f->name, strerror(errno));
 		return -1;
 	}
+	crashpoint("unlinked");
 	if (p->marker) {
 		mk = xasprintf("%s%s", src, p->marker);
 		unlink(mk);
@@ -297,6 +302,8 @@ apply_records(struct pipeline *pl, struct apply *a, int insert)
 		unsigned long line = map_reader_line(rd);
 
 		a->total++;
+		if (a->total % 1000 == 0)
+			crashpoint("records");
 		if ((msg = map_reader_record_error(rd)) != NULL) {
 			if (reject(pl, a, recno, line, "(record)", "fields",
 			    NULL, msg) == -1)
@@ -408,6 +415,7 @@ apply_file(struct pipeline *pl, const struct partner *p,
 		f->status = FILE_DUPLICATE;
 		if (store_file_insert(pl->store, f) == -1)
 			goto fail;
+		crashpoint("before-commit");
 		return store_commit(pl->store);
 	}
 
@@ -447,9 +455,12 @@ apply_file(struct pipeline *pl, const struct partner *p,
 		f->records_rejected = (int64_t)rejected;
 	}
 	if (store_release(pl->store, "records") == -1 ||
-	    store_file_update(pl->store, f) == -1 ||
-	    store_commit(pl->store) == -1)
+	    store_file_update(pl->store, f) == -1)
 		goto fail;
+	crashpoint("before-commit");
+	if (store_commit(pl->store) == -1)
+		goto fail;
+	crashpoint("committed");
 	apply_free(&a);
 	return 0;
  fail:
@@ -524,6 +535,7 @@ process(struct pipeline *pl, const struct partner *p, const char *path,
 		rc = 0;
 		goto out;
 	}
+	crashpoint("staged");
 	shadir = xasprintf("%s/%s", archdir, f.sha256);
 	if (fsio_mkdirs(shadir, 0750) == -1 ||
 	    fsio_publish(tmp, shadir, name) == -1 ||
@@ -533,6 +545,7 @@ process(struct pipeline *pl, const struct partner *p, const char *path,
 		unlink(tmp);
 		goto out;
 	}
+	crashpoint("archived");
 	archived = xasprintf("%s/%s", shadir, name);
 	relarch = xasprintf("%s/%s/%s/%s", pl->today, p->id, f.sha256, name);
 	pl->sum.files_received++;
