@@ -33,6 +33,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -81,15 +82,46 @@ struct apply {
 	unsigned		 logged;
 };
 
+/*
+ * Temporaries left by a run that was killed (a staged copy, half a
+ * quarantine file) are garbage: the caller holds the store lock, so no
+ * other crossdock can be writing them.
+ */
+static void
+sweep(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, ".tmp-", 5) == 0 &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			log_info("pipeline swept file=%s/%s", dir, de->d_name);
+	closedir(d);
+}
+
 struct pipeline *
 pipeline_new(const struct config *cfg, struct store *store, int64_t now)
 {
 	struct pipeline *pl = xcalloc(1, sizeof *pl);
+	char *q;
+	size_t i;
 
 	pl->cfg = cfg;
 	pl->store = store;
 	timeparse_format_utc(now, pl->now_iso);
 	timeparse_format_date(now, pl->today);
+	if (fsio_mkdirs(cfg->staging, 0750) == -1)
+		log_error("pipeline staging-unusable dir=%s error=\"%s\"",
+		    cfg->staging, strerror(errno));
+	sweep(cfg->staging);
+	for (i = 0; i < cfg->npartners; i++) {
+		q = xasprintf("%s/%s", cfg->quarantine, cfg->partners[i].id);
+		sweep(q);
+		free(q);
+	}
 	return pl;
 }
 
@@ -520,7 +552,7 @@ process(struct pipeline *pl, const struct partner *p, const char *path,
 		    strerror(errno));
 		goto out;
 	}
-	if (fsio_stage(fd, archdir, &tmp, f.sha256, &f.size, err,
+	if (fsio_stage(fd, pl->cfg->staging, &tmp, f.sha256, &f.size, err,
 	    sizeof err) == -1) {
 		log_error("pipeline stage-failed partner=%s file=\"%s\" "
 		    "error=\"%s\"", p->id, esc, err);
