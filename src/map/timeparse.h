@@ -26,6 +26,17 @@ int timeparse_parse(const char *s, size_t len, const char *fmt,
     const char *zone, int64_t *epoch, int *has_time,
     char *errbuf, size_t errlen);
 
+/*
+ * The same text and format, without a zone: *wall is the wall-clock
+ * reading as written, counted in seconds since the epoch as if it were
+ * UTC (so timeparse_format_date(*wall) is the calendar date written).
+ * *has_offset and *offset (seconds east of UTC) tell whether and which
+ * offset the text carried; either pointer, and has_time, may be NULL.
+ */
+int timeparse_parse_local(const char *s, size_t len, const char *fmt,
+    int64_t *wall, int *has_offset, int32_t *offset, int *has_time,
+    char *errbuf, size_t errlen);
+
 /* Is zone usable (a known IANA zone or a valid fixed offset)? */
 int timeparse_zone_valid(const char *zone);
 
