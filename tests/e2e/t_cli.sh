@@ -1,0 +1,77 @@
+# The command line: help, version, exit codes, check with file:line errors.
+. tests/e2e/lib.sh
+
+out=$("$CROSSDOCK" --version); rc=$?
+eq "--version exits 0" "$rc" 0
+has "--version names the program" "$out" "crossdock "
+for c in run ingest files rejects dump check; do
+	out=$("$CROSSDOCK" $c --help); rc=$?
+	eq "$c --help exits 0" "$rc" 0
+	has "$c --help shows its usage" "$out" "usage: crossdock $c"
+done
+"$CROSSDOCK" frobnicate >/dev/null 2>&1; eq "unknown command is EX_USAGE" $? 64
+"$CROSSDOCK" run --config /nonexistent >/dev/null 2>&1; eq "run without --once is EX_USAGE" $? 64
+
+home "$T/h"
+out=$(cx "$T/h" check 2>&1); rc=$?
+eq "check accepts the bundled config and specs" "$rc" 0
+has "check says ok" "$out" "ok: 7 partners"
+
+# Every error, each as file:line: message, then EX_CONFIG.
+cat > "$T/bad.conf" <<CONF
+home $T/h
+mappings $TOP/mappings
+frobnicate yes
+settle soon
+partner Bad!Id {
+	kind spaceship
+	locale fr
+	timezone Mars/Olympus
+	inbox $T/h/inbox/shop-acme
+	file "*.csv" no-such-mapping
+	store x
+}
+partner ok-one {
+	kind bank
+	name "x
+}
+CONF
+out=$("$CROSSDOCK" check --config "$T/bad.conf" 2>&1); rc=$?
+eq "a bad config is EX_CONFIG" "$rc" 78
+has "unknown directive at its line" "$out" "$T/bad.conf:3: unknown directive 'frobnicate'"
+has "bad duration at its line" "$out" "$T/bad.conf:4: settle: 'soon' is not a duration"
+has "bad partner id" "$out" "$T/bad.conf:5: partner id 'Bad!Id'"
+has "bad kind" "$out" "$T/bad.conf:6: kind 'spaceship'"
+has "bad locale" "$out" "$T/bad.conf:7: locale 'fr' is not zh or en"
+has "bad timezone" "$out" "$T/bad.conf:8: timezone 'Mars/Olympus'"
+has "unknown mapping at the file rule's line" "$out" "$T/bad.conf:10: partner Bad!Id: no mapping spec named 'no-such-mapping'"
+has "top-level directive inside a block" "$out" "$T/bad.conf:11: 'store' is not allowed inside a partner block"
+has "unterminated string" "$out" "$T/bad.conf:16: unterminated quoted string"
+has "missing name reported at the partner line" "$out" "$T/bad.conf:5: partner Bad!Id: no name"
+
+# A spec that fails its schema is refused by check with file:line.
+mkdir -p "$T/maps"
+cp "$TOP"/mappings/*.xml "$TOP"/mappings/mapping.rng "$T/maps/"
+cat > "$T/maps/broken.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<mapping xmlns="urn:crossdock:mapping:1" name="broken" version="one">
+  <csv/>
+  <target entity="tracking_event">
+    <field name="no_such_column" column="x"/>
+  </target>
+</mapping>
+XML
+sed "s|^mappings .*|mappings $T/maps|" "$T/h/etc/crossdock.conf" > "$T/h/etc/broken.conf"
+out=$("$CROSSDOCK" check --config "$T/h/etc/broken.conf" 2>&1); rc=$?
+eq "a spec failing its schema is EX_CONFIG" "$rc" 78
+has "the schema error names the spec file and line" "$out" "$T/maps/broken.xml:2:"
+
+# files --csv on an empty store: exactly the header
+out=$(cx "$T/h" files --csv); rc=$?
+eq "files --csv exits 0" "$rc" 0
+eq "files --csv prints the header row" "$(printf '%s' "$out" | tr -d '\r')" \
+    "id,partner,name,mapping,mapping_version,status,records_total,records_applied,records_rejected,rows_stored,encoding,sha256,received_at,reason"
+cx "$T/h" rejects 999 >/dev/null 2>&1; eq "rejects of an unknown file is EX_NOINPUT" $? 66
+cx "$T/h" files --status bogus >/dev/null 2>&1; eq "files --status bogus is EX_USAGE" $? 64
+
+done_testing
