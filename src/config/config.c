@@ -42,32 +42,55 @@
 
 #define MAXTOK	8
 
-enum scope { TOP, PARTNER };
+enum scope { TOP, PARTNER, SFTP };
 
 struct directive {
 	const char	*name;
 	enum scope	 scope;
-	int		 nargs;
+	int		 nargs;		/* at least */
+	int		 maxargs;	/* 0: exactly nargs */
 };
 
 static const struct directive directives[] = {
-	{ "home",	TOP,	 1 },
-	{ "store",	TOP,	 1 },
-	{ "mappings",	TOP,	 1 },
-	{ "archive",	TOP,	 1 },
-	{ "quarantine",	TOP,	 1 },
-	{ "staging",	TOP,	 1 },
-	{ "settle",	TOP,	 1 },
-	{ "partner",	TOP,	 2 },	/* ID { */
-	{ "kind",	PARTNER, 1 },
-	{ "name",	PARTNER, 1 },
-	{ "locale",	PARTNER, 1 },
-	{ "timezone",	PARTNER, 1 },
-	{ "inbox",	PARTNER, 1 },
-	{ "settle",	PARTNER, 1 },
-	{ "marker",	PARTNER, 1 },
-	{ "file",	PARTNER, 2 },
-	{ "}",		PARTNER, 0 },
+	{ "home",	TOP,	 1, 0 },
+	{ "store",	TOP,	 1, 0 },
+	{ "mappings",	TOP,	 1, 0 },
+	{ "archive",	TOP,	 1, 0 },
+	{ "quarantine",	TOP,	 1, 0 },
+	{ "staging",	TOP,	 1, 0 },
+	{ "settle",	TOP,	 1, 0 },
+	{ "partner",	TOP,	 2, 0 },	/* ID { */
+	{ "kind",	PARTNER, 1, 0 },
+	{ "name",	PARTNER, 1, 0 },
+	{ "locale",	PARTNER, 1, 0 },
+	{ "timezone",	PARTNER, 1, 0 },
+	{ "inbox",	PARTNER, 1, 0 },
+	{ "settle",	PARTNER, 1, 0 },
+	{ "marker",	PARTNER, 1, 0 },
+	{ "file",	PARTNER, 2, 0 },
+	{ "outbox",	PARTNER, 1, 0 },
+	{ "sftp",	PARTNER, 1, 0 },	/* { */
+	{ "}",		PARTNER, 0, 0 },
+	{ "host",	SFTP,	 1, 0 },
+	{ "port",	SFTP,	 1, 0 },
+	{ "user",	SFTP,	 1, 0 },
+	{ "key",	SFTP,	 1, 0 },
+	{ "passphrase-file", SFTP, 1, 0 },
+	{ "password-file", SFTP, 1, 0 },
+	{ "known-hosts", SFTP,	 1, 0 },
+	{ "inbox",	SFTP,	 1, 0 },
+	{ "pickup",	SFTP,	 1, 2 },	/* settle | marker SFX | claim DIR */
+	{ "after",	SFTP,	 1, 2 },	/* delete | move DIR */
+	{ "outbox",	SFTP,	 1, 0 },
+	{ "poll",	SFTP,	 1, 0 },
+	{ "settle",	SFTP,	 1, 0 },
+	{ "connect-timeout", SFTP, 1, 0 },
+	{ "timeout",	SFTP,	 1, 0 },
+	{ "min-speed",	SFTP,	 1, 0 },
+	{ "retries",	SFTP,	 1, 0 },
+	{ "backoff",	SFTP,	 1, 0 },
+	{ "backoff-max", SFTP,	 1, 0 },
+	{ "}",		SFTP,	 0, 0 },
 };
 
 static const char *const kinds[] = {
@@ -149,6 +172,8 @@ duration_ms(const char *s)
 		return v * 1000;
 	if (strcmp(end, "m") == 0)
 		return v * 60000;
+	if (strcmp(end, "h") == 0 && v <= 24)
+		return v * 3600000;
 	return -1;
 }
 
@@ -253,6 +278,8 @@ partner_directive(struct parse *p, struct partner *pt, long lineno,
 		set_once(p, lineno, &pt->timezone, tok[1], "timezone");
 	} else if (strcmp(tok[0], "inbox") == 0)
 		set_once(p, lineno, &pt->inbox, tok[1], "inbox");
+	else if (strcmp(tok[0], "outbox") == 0)
+		set_once(p, lineno, &pt->outbox, tok[1], "outbox");
 	else if (strcmp(tok[0], "settle") == 0) {
 		if ((pt->settle_ms = duration_ms(tok[1])) == -1)
 			diag_add(p->d, p->file, lineno, "settle: '%s' is not a "
@@ -274,6 +301,180 @@ partner_directive(struct parse *p, struct partner *pt, long lineno,
 	}
 }
 
+static long
+number(struct parse *p, long lineno, const char *what, const char *v,
+    long min, long max)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || end == v || n < min || n > max) {
+		diag_add(p->d, p->file, lineno, "%s: '%s' is not a number from "
+		    "%ld to %ld", what, v, min, max);
+		return min;
+	}
+	return n;
+}
+
+static void
+sftp_duration(struct parse *p, long lineno, const char *what, const char *v,
+    long *dst)
+{
+	long ms = duration_ms(v);
+
+	if (ms == -1)
+		diag_add(p->d, p->file, lineno, "%s: '%s' is not a duration "
+		    "(500ms, 30s, 5m, 1h)", what, v);
+	else
+		*dst = ms;
+}
+
+static void
+sftp_directive(struct parse *p, struct sftp_cfg *sf, long lineno, int n,
+    char **tok)
+{
+	const char *k = tok[0];
+
+	if (strcmp(k, "host") == 0)
+		set_once(p, lineno, &sf->host, tok[1], "host");
+	else if (strcmp(k, "port") == 0)
+		sf->port = (int)number(p, lineno, "port", tok[1], 1, 65535);
+	else if (strcmp(k, "user") == 0)
+		set_once(p, lineno, &sf->user, tok[1], "user");
+	else if (strcmp(k, "key") == 0)
+		set_once(p, lineno, &sf->key, tok[1], "key");
+	else if (strcmp(k, "passphrase-file") == 0)
+		set_once(p, lineno, &sf->passphrase_file, tok[1],
+		    "passphrase-file");
+	else if (strcmp(k, "password-file") == 0)
+		set_once(p, lineno, &sf->password_file, tok[1], "password-file");
+	else if (strcmp(k, "known-hosts") == 0)
+		set_once(p, lineno, &sf->known_hosts, tok[1], "known-hosts");
+	else if (strcmp(k, "inbox") == 0) {
+		sf->inboxes = xreallocarray(sf->inboxes, sf->ninboxes + 1,
+		    sizeof *sf->inboxes);
+		sf->inboxes[sf->ninboxes++] = xstrdup(tok[1]);
+	} else if (strcmp(k, "pickup") == 0) {
+		if (strcmp(tok[1], "settle") == 0 && n == 2)
+			sf->pickup = PICKUP_SETTLE;
+		else if (strcmp(tok[1], "marker") == 0 && n == 3 &&
+		    tok[2][0] && !strchr(tok[2], '/')) {
+			sf->pickup = PICKUP_MARKER;
+			set_once(p, lineno, &sf->marker, tok[2], "marker");
+		} else if (strcmp(tok[1], "claim") == 0 && n == 3) {
+			sf->pickup = PICKUP_CLAIM;
+			set_once(p, lineno, &sf->claim_dir, tok[2], "claim");
+		} else
+			diag_add(p->d, p->file, lineno, "pickup is 'settle', "
+			    "'marker SUFFIX' or 'claim REMOTE-FOLDER'");
+	} else if (strcmp(k, "after") == 0) {
+		if (strcmp(tok[1], "delete") == 0 && n == 2)
+			sf->after = AFTER_DELETE;
+		else if (strcmp(tok[1], "move") == 0 && n == 3) {
+			sf->after = AFTER_MOVE;
+			set_once(p, lineno, &sf->archive_dir, tok[2], "after move");
+		} else
+			diag_add(p->d, p->file, lineno, "after is 'delete' or "
+			    "'move REMOTE-FOLDER'");
+	} else if (strcmp(k, "outbox") == 0)
+		set_once(p, lineno, &sf->outbox, tok[1], "outbox");
+	else if (strcmp(k, "poll") == 0)
+		sftp_duration(p, lineno, k, tok[1], &sf->poll_ms);
+	else if (strcmp(k, "settle") == 0)
+		sftp_duration(p, lineno, k, tok[1], &sf->settle_ms);
+	else if (strcmp(k, "connect-timeout") == 0)
+		sftp_duration(p, lineno, k, tok[1], &sf->connect_timeout_ms);
+	else if (strcmp(k, "timeout") == 0)
+		sftp_duration(p, lineno, k, tok[1], &sf->timeout_ms);
+	else if (strcmp(k, "min-speed") == 0)
+		sf->min_speed = number(p, lineno, k, tok[1], 0, 1L << 40);
+	else if (strcmp(k, "retries") == 0)
+		sf->retries = (int)number(p, lineno, k, tok[1], 0, 1000);
+	else if (strcmp(k, "backoff") == 0)
+		sftp_duration(p, lineno, k, tok[1], &sf->backoff_ms);
+	else if (strcmp(k, "backoff-max") == 0)
+		sftp_duration(p, lineno, k, tok[1], &sf->backoff_max_ms);
+}
+
+static struct sftp_cfg *
+sftp_new(long lineno)
+{
+	struct sftp_cfg *sf = xcalloc(1, sizeof *sf);
+
+	sf->port = 22;
+	sf->poll_ms = 60000;
+	sf->settle_ms = 5000;
+	sf->connect_timeout_ms = 10000;
+	sf->timeout_ms = 30000;
+	sf->min_speed = 1024;
+	sf->retries = 8;
+	sf->backoff_ms = 30000;
+	sf->backoff_max_ms = 3600000;
+	sf->line = (int)lineno;
+	return sf;
+}
+
+/* A secret must exist and be readable by its owner only. */
+static void
+check_secret(struct parse *p, int line, const char *what, char **path)
+{
+	struct stat sb;
+	char *rel = *path;
+
+	*path = join(p->c->home, rel);
+	free(rel);
+	if (stat(*path, &sb) == -1) {
+		diag_add(p->d, p->file, line, "%s %s: %s", what, *path,
+		    strerror(errno));
+		return;
+	}
+	if (!S_ISREG(sb.st_mode))
+		diag_add(p->d, p->file, line, "%s %s is not a file", what, *path);
+	else if (sb.st_mode & 077)
+		diag_add(p->d, p->file, line, "%s %s is group- or "
+		    "world-accessible (mode %04o): refused; chmod 600 it",
+		    what, *path, (unsigned)(sb.st_mode & 07777));
+}
+
+static void
+finish_sftp(struct parse *p, struct partner *pt)
+{
+	struct sftp_cfg *sf = pt->sftp;
+	char *rel;
+
+	if (!sf->host)
+		diag_add(p->d, p->file, sf->line, "partner %s: sftp: no host",
+		    pt->id);
+	if (!sf->user)
+		diag_add(p->d, p->file, sf->line, "partner %s: sftp: no user",
+		    pt->id);
+	if (!sf->known_hosts)
+		diag_add(p->d, p->file, sf->line, "partner %s: sftp: no "
+		    "known-hosts (host keys are always checked)", pt->id);
+	else {
+		rel = sf->known_hosts;
+		sf->known_hosts = join(p->c->home, rel);
+		free(rel);
+	}
+	if (!sf->key == !sf->password_file)
+		diag_add(p->d, p->file, sf->line, "partner %s: sftp: give "
+		    "either key or password-file", pt->id);
+	if (sf->key)
+		check_secret(p, sf->line, "key", &sf->key);
+	if (sf->passphrase_file)
+		check_secret(p, sf->line, "passphrase-file",
+		    &sf->passphrase_file);
+	if (sf->password_file)
+		check_secret(p, sf->line, "password-file", &sf->password_file);
+	if (sf->ninboxes == 0 && !sf->outbox)
+		diag_add(p->d, p->file, sf->line, "partner %s: sftp: neither "
+		    "inbox nor outbox", pt->id);
+	if (sf->backoff_max_ms < sf->backoff_ms)
+		sf->backoff_max_ms = sf->backoff_ms;
+}
+
 /* Checks that need the whole file: required settings, folders, specs. */
 static void
 finish_partner(struct parse *p, struct partner *pt)
@@ -293,10 +494,15 @@ finish_partner(struct parse *p, struct partner *pt)
 	if (!pt->timezone)
 		diag_add(p->d, p->file, pt->line, "partner %s: no timezone",
 		    pt->id);
-	if (!pt->inbox)
+	if (pt->sftp)
+		finish_sftp(p, pt);
+	rel = pt->outbox ? pt->outbox : xasprintf("outbox/%s", pt->id);
+	pt->outbox = join(c->home, rel);
+	free(rel);
+	if (!pt->inbox && !pt->sftp)
 		diag_add(p->d, p->file, pt->line, "partner %s: no inbox",
 		    pt->id);
-	else {
+	else if (pt->inbox) {
 		rel = pt->inbox;
 		pt->inbox = join(c->home, rel);
 		free(rel);
@@ -328,6 +534,7 @@ config_load(const char *path, struct diag *d)
 	struct parse p = { .file = path, .d = d, .default_settle = 2000 };
 	struct config *c;
 	struct partner *pt = NULL;
+	int in_sftp = 0;
 	char *line = NULL, *tok[MAXTOK], *dir, **dst[6];
 	size_t cap = 0, i, j, before = diag_count(d);
 	long lineno = 0;
@@ -348,9 +555,12 @@ config_load(const char *path, struct diag *d)
 		line[strcspn(line, "\n")] = '\0';
 		if ((n = tokenize(&p, lineno, line, tok)) <= 0)
 			continue;
-		dv = lookup(tok[0], pt ? PARTNER : TOP);
+		dv = lookup(tok[0], in_sftp ? SFTP : pt ? PARTNER : TOP);
 		if (dv == NULL) {
-			if (lookup(tok[0], pt ? TOP : PARTNER))
+			if (in_sftp)
+				diag_add(d, path, lineno, "'%s' is not allowed "
+				    "inside an sftp block", tok[0]);
+			else if (lookup(tok[0], pt ? TOP : PARTNER))
 				diag_add(d, path, lineno, "'%s' is not allowed %s",
 				    tok[0], pt ? "inside a partner block" :
 				    "outside a partner block");
@@ -359,9 +569,29 @@ config_load(const char *path, struct diag *d)
 				    tok[0]);
 			continue;
 		}
-		if (n - 1 != dv->nargs) {
+		if (n - 1 < dv->nargs || (dv->maxargs == 0 &&
+		    n - 1 != dv->nargs) || (dv->maxargs && n - 1 > dv->maxargs)) {
 			diag_add(d, path, lineno, "%s takes %d value%s, got %d",
 			    dv->name, dv->nargs, dv->nargs == 1 ? "" : "s", n - 1);
+			continue;
+		}
+		if (in_sftp) {
+			if (strcmp(tok[0], "}") == 0)
+				in_sftp = 0;
+			else
+				sftp_directive(&p, pt->sftp, lineno, n, tok);
+			continue;
+		}
+		if (strcmp(tok[0], "sftp") == 0) {
+			if (strcmp(tok[1], "{") != 0)
+				diag_add(d, path, lineno, "expected '{' after sftp");
+			else if (pt->sftp)
+				diag_add(d, path, lineno, "partner %s: sftp given "
+				    "twice", pt->id);
+			else {
+				pt->sftp = sftp_new(lineno);
+				in_sftp = 1;
+			}
 			continue;
 		}
 		if (strcmp(tok[0], "partner") == 0) {
@@ -395,7 +625,10 @@ config_load(const char *path, struct diag *d)
 	}
 	free(line);
 	fclose(fp);
-	if (pt)
+	if (in_sftp)
+		diag_add(d, path, pt->sftp->line, "partner %s: sftp block "
+		    "missing '}'", pt->id);
+	else if (pt)
 		diag_add(d, path, pt->line, "partner %s: missing '}'", pt->id);
 
 	/* home is relative to the folder of the file */
@@ -451,7 +684,26 @@ config_free(struct config *c)
 		free(pt->locale);
 		free(pt->timezone);
 		free(pt->inbox);
+		free(pt->outbox);
 		free(pt->marker);
+		if (pt->sftp) {
+			struct sftp_cfg *sf = pt->sftp;
+
+			free(sf->host);
+			free(sf->user);
+			free(sf->key);
+			free(sf->passphrase_file);
+			free(sf->password_file);
+			free(sf->known_hosts);
+			for (j = 0; j < sf->ninboxes; j++)
+				free(sf->inboxes[j]);
+			free(sf->inboxes);
+			free(sf->marker);
+			free(sf->claim_dir);
+			free(sf->archive_dir);
+			free(sf->outbox);
+			free(sf);
+		}
 		for (j = 0; j < pt->nrules; j++) {
 			free(pt->rules[j].glob);
 			free(pt->rules[j].mapping);

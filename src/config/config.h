@@ -21,6 +21,48 @@ struct file_rule {
 	int			 line;
 };
 
+enum sftp_pickup {
+	PICKUP_SETTLE,		/* size+mtime stable across two listings */
+	PICKUP_MARKER,		/* NAME+marker exists */
+	PICKUP_CLAIM,		/* rename into claim_dir, then take */
+};
+
+enum sftp_after {
+	AFTER_DELETE,		/* remove the remote file once committed */
+	AFTER_MOVE,		/* rename it into archive_dir */
+};
+
+/* A partner's SFTP server (one block "sftp { ... }" inside a partner). */
+struct sftp_cfg {
+	char		*host;
+	int		 port;		/* default 22 */
+	char		*user;
+	char		*key;		/* private key file (ed25519, ecdsa) */
+	char		*passphrase_file; /* NULL: key not encrypted */
+	char		*password_file;	/* instead of key */
+	char		*known_hosts;	/* OpenSSH format; strict checking */
+	char		**inboxes;	/* remote folders to poll */
+	size_t		 ninboxes;
+	enum sftp_pickup pickup;
+	char		*marker;	/* PICKUP_MARKER suffix, ".done" */
+	char		*claim_dir;	/* PICKUP_CLAIM remote folder */
+	enum sftp_after	 after;
+	char		*archive_dir;	/* AFTER_MOVE remote folder */
+	char		*outbox;	/* remote folder for deliveries; NULL:
+					   nothing is delivered */
+	long		 poll_ms;	/* daemon: between polls (60s) */
+	long		 settle_ms;	/* PICKUP_SETTLE: between listings (5s) */
+	long		 connect_timeout_ms; /* TCP connect + handshake (10s) */
+	long		 timeout_ms;	/* any one network step (30s) */
+	long		 min_speed;	/* bytes/s below which a transfer that
+					   lasted > timeout is abandoned (1024) */
+	int		 retries;	/* delivery attempts before the error
+					   folder (8) */
+	long		 backoff_ms;	/* first retry delay (30s), doubling */
+	long		 backoff_max_ms; /* cap (1h) */
+	int		 line;
+};
+
 struct partner {
 	char		*id;
 	char		*kind;		/* merchant carrier warehouse bank
@@ -28,7 +70,10 @@ struct partner {
 	char		*name;
 	char		*locale;	/* zh | en */
 	char		*timezone;	/* IANA zone of its local times */
-	char		*inbox;		/* local drop folder (resolved) */
+	char		*inbox;		/* local drop folder (resolved), or
+					   NULL for an SFTP-only partner */
+	char		*outbox;	/* local outbox folder (resolved) */
+	struct sftp_cfg	*sftp;		/* NULL: local folders only */
 	long		 settle_ms;	/* size+mtime stable this long */
 	char		*marker;	/* NULL, or take NAME only once
 					   NAME+marker exists (".done") */
