@@ -13,7 +13,7 @@ SHAREDIR = $(PREFIX)/share/crossdock
 SYSCONFDIR ?= $(PREFIX)/etc/crossdock
 
 CC	?= cc
-PKGS	 = libxml-2.0 sqlite3 libcrypto
+PKGS	 = libxml-2.0 sqlite3 libcrypto libssh2
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2

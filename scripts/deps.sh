@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config libxml2-dev libxml2-utils libsqlite3-dev \
 sqlite3 libcsv-dev libssh2-1-dev libssl-dev libcmocka-dev openssh-server \
-openssh-client tzdata locales python3 procps"
+openssh-client tzdata locales python3 procps time"
 
 missing=""
 for p in $PKGS; do

@@ -176,5 +176,13 @@ struct spec {
  */
 struct spec *spec_load(const char *path, const char *rng_path, struct diag *d);
 void spec_free(struct spec *);
+/* Load every *.xml of dir (by name) against dir/mapping.rng; a name used
+ * twice is an error.  0 and *specs (caller spec_free()s each, frees the
+ * array), or -1 with nothing loaded and every problem in d. */
+int spec_load_dir(const char *dir, struct spec ***specs, size_t *n,
+    struct diag *d);
+/* The spec called name among specs[0..n-1], or NULL. */
+const struct spec *spec_find(struct spec *const *specs, size_t n,
+    const char *name);
 
 #endif
