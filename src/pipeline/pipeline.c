@@ -1,8 +1,10 @@
 /*
- * pipeline.c — one partner file from its drop folder to the store.
+ * pipeline.c — one partner file from its source to the store.
  *
- * For each file:
- *   1. open it without following links and check it is a regular file;
+ * Sources are transports (transport/transport.h): a local drop folder
+ * or a partner's SFTP server.  A transport lists the complete files and
+ * hands each over as an fd on a local regular file.  For each file:
+ *   1. check the fd is a regular file;
  *   2. stage: copy it into archive/DATE/PARTNER/SHA256/NAME (fsync'd,
  *      SHA-256 computed while copying) and re-check that it did not
  *      change meanwhile — a file still being written waits;
@@ -17,8 +19,8 @@
  *      file-level error or when the spec's bad-row share is exceeded;
  *      COMMIT is durable (synchronous=FULL);
  *   7. a rejected file is copied to quarantine/PARTNER/ID-NAME beside
- *      ID-NAME.reason; then the source (and its marker) is unlinked and
- *      the folder fsync'd.
+ *      ID-NAME.reason; then the transport acks the source (unlink and
+ *      fsync the folder; remote delete or move).
  *
  * Invariants (the crash tests check them):
  *   I1. The store changes only at the commit of step 5 or 6, and that
@@ -38,6 +40,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,7 @@
 #include "../map/map_reader.h"
 #include "../map/timeparse.h"
 #include "../receive/scan.h"
+#include "../transport/transport.h"
 #include "../util/crashpoint.h"
 #include "../util/fsio.h"
 #include "../util/log.h"
@@ -129,6 +133,20 @@ void
 pipeline_free(struct pipeline *pl)
 {
 	free(pl);
+}
+
+static volatile sig_atomic_t stopping;
+
+void
+pipeline_stop(void)
+{
+	stopping = 1;
+}
+
+int
+pipeline_stopping(void)
+{
+	return stopping != 0;
 }
 
 const struct pipeline_summary *
@@ -259,32 +277,29 @@ quarantine(struct pipeline *pl, const struct store_file *f)
 	return rc;
 }
 
-/* Everything after the commit.  src NULL: a named file, left alone. */
-static int
-finish(struct pipeline *pl, const struct partner *p, const struct store_file *f,
-    const char *src)
-{
-	char *mk;
+/* Where a file came from: a transport's listing, or a named file. */
+struct source {
+	const struct transport_ops	*ops;	/* NULL: named file, left alone */
+	void				*handle;
+	const struct transport_file	*tf;
+};
 
+/* Everything after the commit. */
+static int
+finish(struct pipeline *pl, const struct store_file *f,
+    const struct source *src)
+{
 	if (f->status == FILE_REJECTED) {
 		if (quarantine(pl, f) == -1)
 			return -1;
 		crashpoint("quarantined");
 	}
-	if (src == NULL)
+	if (src->ops == NULL)
 		return 0;
-	if (unlink(src) == -1 && errno != ENOENT) {
-		log_error("pipeline unlink-failed partner=%s file=%s error=\"%s\"",
-		    p->id, f->name, strerror(errno));
-		return -1;
-	}
+	if (src->ops->ack(src->handle, src->tf) == -1)
+		return 0;	/* logged; acked again next time */
 	crashpoint("unlinked");
-	if (p->marker) {
-		mk = xasprintf("%s%s", src, p->marker);
-		unlink(mk);
-		free(mk);
-	}
-	return fsio_fsync_dir(p->inbox);
+	return 0;
 }
 
 /* ---- step 6: map and apply ---------------------------------------- */
@@ -512,13 +527,14 @@ mtime_ns(const struct stat *sb)
 }
 
 /*
- * One file.  path: where it is; in_inbox: it came from p's drop folder
- * (and leaves it when done).  forced: mapping named by the operator.
- * 0 (whatever the file's fate), or -1 when the store or disk failed.
+ * One file, open on fd.  Its identity (dev, ino, mtime) comes from the
+ * source's listing; for a named file from fstat.  forced: the mapping
+ * named by the operator.  0 whatever the file's fate, -1 when the store
+ * or the disk failed (the batch stops).
  */
 static int
-process(struct pipeline *pl, const struct partner *p, const char *path,
-    const char *name, int in_inbox, const struct spec *forced)
+process(struct pipeline *pl, const struct partner *p, int fd,
+    const char *name, const struct source *src, const struct spec *forced)
 {
 	const struct file_rule *rule;
 	const struct spec *spec;
@@ -526,24 +542,15 @@ process(struct pipeline *pl, const struct partner *p, const char *path,
 	struct stat before, after;
 	char err[512], esc[512], *archdir = NULL, *shadir = NULL;
 	char *tmp = NULL, *archived = NULL, *relarch = NULL;
-	int fd, flags, rc = -1, r;
+	int rc = -1, r;
 
 	log_esc(esc, sizeof esc, name);
-	flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (in_inbox ? O_NOFOLLOW : 0);
-	if ((fd = open(path, flags)) == -1) {
-		log_warn("receive cannot-open partner=%s file=\"%s\" error=\"%s\"",
-		    p->id, esc, strerror(errno));
-		pl->sum.files_skipped++;
-		return 0;
-	}
 	if (fstat(fd, &before) == -1 || !S_ISREG(before.st_mode)) {
 		log_warn("receive skipped partner=%s file=\"%s\" "
 		    "reason=not-a-regular-file", p->id, esc);
 		pl->sum.files_skipped++;
-		close(fd);
 		return 0;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 
 	/* step 2: the archived copy is what we hash and parse */
 	archdir = xasprintf("%s/%s/%s", pl->cfg->archive, pl->today, p->id);
@@ -586,9 +593,15 @@ process(struct pipeline *pl, const struct partner *p, const char *path,
 	f.name = name;
 	f.received_at = pl->now_iso;
 	f.archive_path = relarch;
-	f.src_dev = (int64_t)before.st_dev;
-	f.src_ino = (int64_t)before.st_ino;
-	f.src_mtime_ns = mtime_ns(&before);
+	if (src->tf) {
+		f.src_dev = src->tf->dev;
+		f.src_ino = src->tf->ino;
+		f.src_mtime_ns = src->tf->mtime_ns;
+	} else {
+		f.src_dev = (int64_t)before.st_dev;
+		f.src_ino = (int64_t)before.st_ino;
+		f.src_mtime_ns = mtime_ns(&before);
+	}
 
 	/* step 3: committed by an earlier run that did not finish */
 	if ((r = store_file_by_identity(pl->store, &f, &done)) == -1)
@@ -597,14 +610,14 @@ process(struct pipeline *pl, const struct partner *p, const char *path,
 		log_info("pipeline resume partner=%s file=\"%s\" id=%lld "
 		    "status=%s", p->id, esc, (long long)done.id,
 		    store_status_name(done.status));
-		if (!in_inbox) {
+		pl->sum.files_received--;
+		if (src->ops == NULL) {
 			pl->sum.files_duplicate++;
 			rc = 0;
 			goto out;
 		}
-		pl->sum.files_received--;
 		done.received_at = NULL;
-		rc = finish(pl, p, &done, path);
+		rc = finish(pl, &done, src);
 		goto out;
 	}
 
@@ -636,9 +649,8 @@ process(struct pipeline *pl, const struct partner *p, const char *path,
 	    f.reason ? "\"" : "");
 
 	/* step 7 */
-	rc = finish(pl, p, &f, in_inbox ? path : NULL);
+	rc = finish(pl, &f, src);
  out:
-	close(fd);
 	free(tmp);
 	free(archdir);
 	free(shadir);
@@ -647,36 +659,72 @@ process(struct pipeline *pl, const struct partner *p, const char *path,
 	return rc;
 }
 
+/* Receive everything one transport of partner p has ready. */
+static int
+receive(struct pipeline *pl, const struct partner *p,
+    const struct transport_ops *ops)
+{
+	struct transport_list list;
+	struct source src = { .ops = ops };
+	char *cleanup;
+	size_t i;
+	int fd, r, rc = 0;
+
+	if ((src.handle = ops->open(p, pl->cfg)) == NULL)
+		return 0;	/* logged by the transport; others go on */
+	if (ops->list(src.handle, &list) == -1) {
+		ops->close(src.handle);
+		return 0;
+	}
+	pl->sum.files_waiting += list.waiting;
+	pl->sum.files_skipped += list.special + list.unsafe;
+	for (i = 0; i < list.nfiles && !pipeline_stopping(); i++) {
+		src.tf = &list.files[i];
+		cleanup = NULL;
+		r = ops->fetch(src.handle, src.tf, &fd, &cleanup);
+		if (r == 1) {
+			pl->sum.files_waiting++;
+			continue;
+		}
+		if (r == -1)
+			break;		/* the connection is gone */
+		rc = process(pl, p, fd, src.tf->name, &src, NULL);
+		close(fd);
+		if (cleanup) {
+			unlink(cleanup);
+			free(cleanup);
+		}
+		if (rc == -1)
+			break;
+	}
+	transport_list_free(&list);
+	ops->close(src.handle);
+	return rc;
+}
+
 int
 pipeline_run_once(struct pipeline *pl)
 {
 	const struct config *c = pl->cfg;
-	struct scan_result res;
-	size_t i, j;
-	char *path;
-	int rc;
+	size_t i;
 
-	for (i = 0; i < c->npartners; i++) {
-		const struct partner *p = &c->partners[i];
-
-		if (store_partner_put(pl->store, p->id, p->kind, p->name,
-		    p->locale, p->timezone) == -1)
+	for (i = 0; i < c->npartners && !pipeline_stopping(); i++)
+		if (pipeline_run_partner(pl, &c->partners[i]) == -1)
 			return -1;
-		if (scan_inbox(p, &res) == -1)
-			continue;
-		pl->sum.files_waiting += res.waiting;
-		pl->sum.files_skipped += res.special + res.unsafe;
-		for (j = 0; j < res.nfiles; j++) {
-			path = xasprintf("%s/%s", p->inbox, res.files[j].name);
-			rc = process(pl, p, path, res.files[j].name, 1, NULL);
-			free(path);
-			if (rc == -1) {
-				scan_result_free(&res);
-				return -1;
-			}
-		}
-		scan_result_free(&res);
-	}
+	return 0;
+}
+
+int
+pipeline_run_partner(struct pipeline *pl, const struct partner *p)
+{
+	if (store_partner_put(pl->store, p->id, p->kind, p->name, p->locale,
+	    p->timezone) == -1)
+		return -1;
+	if (p->inbox && receive(pl, p, &transport_local) == -1)
+		return -1;
+	if (p->sftp && p->sftp->ninboxes &&
+	    receive(pl, p, &transport_sftp) == -1)
+		return -1;
 	return 0;
 }
 
@@ -684,15 +732,35 @@ int
 pipeline_ingest(struct pipeline *pl, const struct partner *p,
     const struct spec *spec, char *const *paths, int n)
 {
-	char *copy;
-	int i, rc;
+	struct source src = { 0 };
+	char *copy, esc[512];
+	const char *name;
+	int i, fd, rc;
 
 	if (store_partner_put(pl->store, p->id, p->kind, p->name, p->locale,
 	    p->timezone) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		copy = xstrdup(paths[i]);
-		rc = process(pl, p, paths[i], basename(copy), 0, spec);
+		name = basename(copy);
+		if (!scan_name_safe(name)) {
+			log_error("ingest refused file=\"%s\" reason=unsafe-name",
+			    log_esc(esc, sizeof esc, paths[i]));
+			pl->sum.files_skipped++;
+			free(copy);
+			continue;
+		}
+		if ((fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK)) ==
+		    -1) {
+			log_error("ingest cannot-open file=\"%s\" error=\"%s\"",
+			    log_esc(esc, sizeof esc, paths[i]), strerror(errno));
+			pl->sum.files_skipped++;
+			free(copy);
+			continue;
+		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		rc = process(pl, p, fd, name, &src, spec);
+		close(fd);
 		free(copy);
 		if (rc == -1)
 			return -1;

@@ -33,6 +33,13 @@ void pipeline_free(struct pipeline *);
  * disk failed (the batch stops; files not done stay in their inbox). */
 int pipeline_run_once(struct pipeline *);
 
+/* Receive from one partner's sources (local inbox, SFTP inboxes). */
+int pipeline_run_partner(struct pipeline *, const struct partner *p);
+
+/* Ask a running batch to stop after the file in hand (signal-safe). */
+void pipeline_stop(void);
+int pipeline_stopping(void);
+
 /*
  * The same pipeline for named files of partner p, with spec forcing
  * the mapping (NULL: by the partner's file rules).  The named files are
