@@ -35,7 +35,7 @@ struct store {
 	sqlite3_stmt	*file_update;
 	sqlite3_stmt	*reject_insert;
 	/* text returned by lookups, owned here until the next lookup */
-	char		*strs[8];
+	char		*strs[8];	/* 0: identity lookup; 1-6: outbound */
 };
 
 struct store_rows {
@@ -616,6 +616,142 @@ store_rejects_each(struct store *s, int64_t file_id, store_reject_cb cb,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 1 : -1;
 }
 
+static const char *const out_names[] = {
+	"pending", "sending", "delivered", "failed", "conflict",
+};
+
+const char *
+store_out_status_name(enum out_status s)
+{
+	return out_names[s];
+}
+
+static enum out_status
+out_status_parse(const char *n)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (n && strcmp(out_names[i], n) == 0)
+			return (enum out_status)i;
+	return OUT_PENDING;
+}
+
+static void
+out_row(struct store *s, sqlite3_stmt *st, struct store_out *o)
+{
+	memset(o, 0, sizeof *o);
+	o->id = sqlite3_column_int64(st, 0);
+	o->partner = keep(s, 1, sqlite3_column_text(st, 1));
+	o->name = keep(s, 2, sqlite3_column_text(st, 2));
+	snprintf(o->sha256, sizeof o->sha256, "%s",
+	    (const char *)sqlite3_column_text(st, 3));
+	o->size = sqlite3_column_int64(st, 4);
+	o->status = out_status_parse((const char *)sqlite3_column_text(st, 5));
+	o->attempts = sqlite3_column_int(st, 6);
+	o->next_attempt_at = keep(s, 3, sqlite3_column_text(st, 7));
+	o->last_error = keep(s, 4, sqlite3_column_text(st, 8));
+	o->created_at = keep(s, 5, sqlite3_column_text(st, 9));
+	o->delivered_at = keep(s, 6, sqlite3_column_text(st, 10));
+}
+
+#define OUT_COLS "id, partner, name, sha256, size, status, attempts, " \
+	"next_attempt_at, last_error, created_at, delivered_at"
+
+int
+store_out_find(struct store *s, const char *partner, const char *name,
+    const char *sha256, struct store_out *o)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT " OUT_COLS " FROM outbound_file"
+	    " WHERE partner=? AND name=? AND sha256=?", -1, &st, NULL))
+		return -1;
+	sqlite3_bind_text(st, 1, partner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		out_row(s, st, o);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_out_put(struct store *s, struct store_out *o)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (o->id == 0)
+		rc = sqlite3_prepare_v2(s->db, "INSERT INTO outbound_file"
+		    " (partner, name, sha256, size, status, attempts,"
+		    " next_attempt_at, last_error, created_at, delivered_at)"
+		    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)", -1, &st, NULL);
+	else
+		rc = sqlite3_prepare_v2(s->db, "UPDATE outbound_file SET"
+		    " status=?5, attempts=?6, next_attempt_at=?7, last_error=?8,"
+		    " delivered_at=?10 WHERE id=?11", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store prepare-failed error=\"%s\"",
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, o->partner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, o->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, o->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, o->size);
+	sqlite3_bind_text(st, 5, out_names[o->status], -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, o->attempts);
+	bind_opt_text(st, 7, o->next_attempt_at);
+	bind_opt_text(st, 8, o->last_error);
+	sqlite3_bind_text(st, 9, o->created_at, -1, SQLITE_STATIC);
+	bind_opt_text(st, 10, o->delivered_at);
+	if (o->id)
+		sqlite3_bind_int64(st, 11, o->id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_error("store step-failed error=\"%s\"",
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (o->id == 0)
+		o->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_outs_each(struct store *s, store_out_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	struct store_out o;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT " OUT_COLS " FROM outbound_file"
+	    " ORDER BY id", -1, &st, NULL))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out_row(s, st, &o);
+		if (cb(arg, &o) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_exception_raise(struct store *s, const char *kind, const char *partner,
+    const char *subject, const char *detail, const char *now)
+{
+	const char *p[] = { kind, partner, subject, detail, now };
+
+	return exec_bound(s, "INSERT INTO exception (kind, partner, subject,"
+	    " detail, detected_at) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+	    5, p);
+}
+
 /* Print every row of one query as "table|col=value|...". */
 static int
 dump_query(struct store *s, FILE *fp, const char *table, const char *sql)
@@ -659,6 +795,12 @@ store_dump(struct store *s, FILE *fp)
 	    " FROM inbound_file ORDER BY id");
 	rc |= dump_query(s, fp, "row_reject", "SELECT * FROM row_reject"
 	    " ORDER BY file_id, record_no");
+	rc |= dump_query(s, fp, "outbound_file", "SELECT partner, name, sha256,"
+	    " size, status, attempts, last_error, delivered_at FROM"
+	    " outbound_file ORDER BY partner, name, sha256");
+	rc |= dump_query(s, fp, "exception", "SELECT kind, partner, subject,"
+	    " detail, detected_at, resolved_at FROM exception ORDER BY kind,"
+	    " subject, detected_at");
 	for (ep = entity_all(); *ep; ep++) {
 		len = 0;
 		sqlcat(&sql, &len, "SELECT partner, file_id, record_no");

@@ -101,6 +101,45 @@ int store_rows_insert(struct store_rows *, const char *partner,
     int *stored);
 void store_rows_free(struct store_rows *);
 
+/* ---- outbound ledger ---------------------------------------------- */
+
+enum out_status {
+	OUT_PENDING,	/* waiting for (another) attempt */
+	OUT_SENDING,	/* an attempt started and did not report back */
+	OUT_DELIVERED,
+	OUT_FAILED,	/* attempts exhausted or permanent error */
+	OUT_CONFLICT,	/* the partner already has a file of that name */
+};
+
+struct store_out {
+	int64_t		 id;
+	const char	*partner;
+	const char	*name;
+	char		 sha256[65];
+	int64_t		 size;
+	enum out_status	 status;
+	int		 attempts;
+	const char	*next_attempt_at;	/* NULL: now */
+	const char	*last_error;
+	const char	*created_at;
+	const char	*delivered_at;
+};
+
+/* Find (partner, name, sha256); 1 found (*o filled, strings owned by
+ * the store until the next call), 0 none, -1 error. */
+int store_out_find(struct store *, const char *partner, const char *name,
+    const char *sha256, struct store_out *o);
+/* Insert o (sets o->id) or update it by id, in its own transaction. */
+int store_out_put(struct store *, struct store_out *o);
+const char *store_out_status_name(enum out_status);
+typedef int (*store_out_cb)(void *arg, const struct store_out *);
+int store_outs_each(struct store *, store_out_cb cb, void *arg);
+
+/* Raise an exception once per (kind, subject) while it is open. */
+int store_exception_raise(struct store *, const char *kind,
+    const char *partner, const char *subject, const char *detail,
+    const char *now);
+
 /* Listing for the CLI.  status NULL = all.  cb returns 0 to go on. */
 typedef int (*store_file_cb)(void *arg, const struct store_file *);
 int store_files_each(struct store *, const char *status, store_file_cb cb,

@@ -120,6 +120,37 @@ static const char *const migrations[] = {
 	"  updated_at TEXT NOT NULL, buyer_country TEXT, currency TEXT,"
 	"  amount INTEGER, reason TEXT, description TEXT);"
 	"CREATE UNIQUE INDEX odr_case_key ON odr_case(partner, case_no);",
+
+	/* 2: outbound ledger (deliveries) and exceptions */
+	"CREATE TABLE outbound_file ("
+	"  id INTEGER PRIMARY KEY,"
+	"  partner TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('pending','sending','delivered','failed','conflict')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at TEXT,"
+	"  last_error TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  delivered_at TEXT);"
+	/* a file (partner, name, content) is delivered at most once */
+	"CREATE UNIQUE INDEX outbound_file_key ON outbound_file"
+	"  (partner, name, sha256);"
+	"CREATE TABLE exception ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  partner TEXT,"
+	"  subject TEXT NOT NULL,"
+	"  detail TEXT,"
+	"  detected_at TEXT NOT NULL,"
+	"  deadline_at TEXT,"
+	"  notified_at TEXT,"
+	"  resolved_at TEXT);"
+	/* one open exception per kind and subject */
+	"CREATE UNIQUE INDEX exception_open ON exception(kind, subject)"
+	"  WHERE resolved_at IS NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/store_schema.h"
 
 static char dir[64];
 static char path[128];
@@ -83,7 +84,7 @@ test_migrate_and_reopen(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st,
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 0), store_schema_version());
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st,
 	    NULL), SQLITE_OK);
