@@ -28,7 +28,7 @@ struct currency {
 	int	exp;
 };
 
-/* Sorted by code: money_exponent() bsearches it. */
+/* Sorted by code: money_exponent() searches it by halves. */
 static const struct currency currencies[] = {
 	{ "AED", 2 }, { "AFN", 2 }, { "ALL", 2 }, { "AMD", 2 }, { "ANG", 2 },
 	{ "AOA", 2 }, { "ARS", 2 }, { "AUD", 2 }, { "AWG", 2 }, { "AZN", 2 },
@@ -71,28 +71,32 @@ static const struct currency currencies[] = {
 /* Longest text quoted back in a message, so errbuf stays readable. */
 #define QUOTE_MAX 64
 
-static int
-currency_cmp(const void *key, const void *elem)
-{
-	const struct currency *c = elem;
-
-	return strcmp(key, c->code);
-}
-
 int
 money_exponent(const char *code)
 {
-	const struct currency *c;
+	size_t lo = 0, hi = NCURRENCIES, mid;
+	int d;
 
 	/* Exactly three upper-case letters: anything else cannot match, and
-	 * checking first keeps "USD " or "usd" from ever looking valid. */
+	 * checking first keeps "USD " or "usd" from ever looking valid.
+	 * Called twice per money row, hence the hand-rolled search. */
 	if (code == NULL || code[0] < 'A' || code[0] > 'Z' ||
 	    code[1] < 'A' || code[1] > 'Z' || code[2] < 'A' || code[2] > 'Z' ||
 	    code[3] != '\0')
 		return -1;
-	c = bsearch(code, currencies, NCURRENCIES, sizeof(currencies[0]),
-	    currency_cmp);
-	return c == NULL ? -1 : c->exp;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((d = code[0] - currencies[mid].code[0]) == 0 &&
+		    (d = code[1] - currencies[mid].code[1]) == 0)
+			d = code[2] - currencies[mid].code[2];
+		if (d == 0)
+			return currencies[mid].exp;
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
 }
 
 static int
