@@ -2,11 +2,14 @@
  * main.c — the crossdock command line.
  *
  *	crossdock run --once [--config FILE] [--now TIME] [-v|-q]
+ *	crossdock daemon [--config FILE] [--syslog] [-v|-q]
  *	crossdock ingest --partner P [--mapping M] [--config FILE] FILE...
  *	crossdock files [--status S] [--csv] [--config FILE]
  *	crossdock rejects FILE_ID [--csv] [--config FILE]
  *	crossdock dump [--config FILE]
+ *	crossdock outbound [--csv] [--config FILE]
  *	crossdock check [--config FILE]
+ *	crossdock hostkey add PARTNER [--yes] [--config FILE]
  *	crossdock --version | --help | COMMAND --help
  *
  * Exit codes follow sysexits.h: 0 ok, EX_USAGE bad arguments,
@@ -29,9 +32,12 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "daemon/daemon.h"
+#include "deliver/deliver.h"
 #include "map/timeparse.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
+#include "transport/transport_sftp.h"
 #include "util/csvout.h"
 #include "util/diag.h"
 #include "util/log.h"
@@ -55,17 +61,22 @@ struct common {
 	const char	*partner;
 	const char	*mapping;
 	int		 once;
+	int		 yes;
+	int		 syslog;
 };
 
 static const char usage_text[] =
     "usage: crossdock COMMAND [OPTIONS]\n"
     "\n"
     "commands:\n"
-    "  run --once        one batch over every partner's inbox\n"
+    "  run --once        one batch: receive, apply, deliver, for every partner\n"
+    "  daemon            poll every partner on its interval until SIGTERM\n"
     "  ingest            the same pipeline for named files\n"
     "  files             the inbound file ledger\n"
     "  rejects FILE_ID   the row rejects of one file\n"
+    "  outbound          the outbound (delivery) ledger\n"
     "  dump              the canonical dump of the store\n"
+    "  hostkey add P     fetch partner P's SFTP host key, show it, pin it\n"
     "  check             validate the configuration and every mapping spec\n"
     "\n"
     "common options:\n"
@@ -103,6 +114,21 @@ static const struct {
 	{ "dump", "usage: crossdock dump [--config FILE]\n\nPrint the "
 	  "canonical dump of the store: every table in key order,\nwithout "
 	  "what legitimately differs between equal runs.\n" },
+	{ "daemon", "usage: crossdock daemon [--config FILE] [--syslog] "
+	  "[-v|-q]\n\nPoll every partner's sources on its interval (local "
+	  "inboxes: the global\n'poll'; SFTP: the partner's 'poll'), apply "
+	  "what is complete, then deliver\nits outbox.  One instance per "
+	  "store.  SIGTERM/SIGINT finish the file in\nhand and exit 0; "
+	  "SIGHUP re-reads the configuration and keeps the old one\nif the "
+	  "new one fails 'crossdock check'.\n" },
+	{ "outbound", "usage: crossdock outbound [--csv] [--config FILE]\n\n"
+	  "List the outbound ledger: every outbox file, its delivery status,"
+	  "\nattempts, next attempt and last error.\n" },
+	{ "hostkey", "usage: crossdock hostkey add PARTNER [--yes] [--config "
+	  "FILE]\n\nConnect once to PARTNER's SFTP server, print its host "
+	  "key's SHA-256\nfingerprint, and append it to the partner's "
+	  "known-hosts file when you\nconfirm (or with --yes).  Connections "
+	  "never trust an unknown key.\n" },
 	{ "check", "usage: crossdock check [--config FILE]\n\nLoad the "
 	  "configuration and every mapping spec, print every problem\nas "
 	  "file:line: message, and exit 78 (EX_CONFIG) if there is any.\n" },
@@ -276,8 +302,20 @@ cmd_run(const struct common *o, int argc, char **argv)
 		goto out;
 	}
 	pl = pipeline_new(c, s, now);
-	if (argv == NULL)
+	if (argv == NULL) {
+		struct deliver_summary ds = { 0 };
+		size_t i;
+
 		rc = pipeline_run_once(pl) == -1 ? EX_IOERR : EX_OK;
+		for (i = 0; rc == EX_OK && i < c->npartners; i++)
+			if (deliver_partner(c, s, &c->partners[i], now, &ds) == -1)
+				rc = EX_IOERR;
+		if (ds.delivered || ds.retrying || ds.failed || ds.conflicts ||
+		    ds.waiting)
+			printf("deliver delivered=%lu retrying=%lu waiting=%lu "
+			    "failed=%lu conflicts=%lu\n", ds.delivered,
+			    ds.retrying, ds.waiting, ds.failed, ds.conflicts);
+	}
 	else {
 		rc = pipeline_ingest(pl, p, spec, argv, argc) == -1 ?
 		    EX_IOERR : EX_OK;
@@ -438,6 +476,134 @@ cmd_dump(const struct common *o)
 	return rc;
 }
 
+static int
+cmd_daemon(const struct common *o)
+{
+	struct config *c;
+	struct store *s;
+	int64_t now = 0;
+	int rc, lock;
+
+	if (o->now && batch_clock(o, &now) == -1)
+		return EX_USAGE;
+	if ((c = load_config(o)) == NULL)
+		return EX_CONFIG;
+	if ((lock = lock_store(c->store)) < 0) {
+		config_free(c);
+		return lock == -2 ? EX_TEMPFAIL : EX_IOERR;
+	}
+	if ((s = open_store(c)) == NULL) {
+		config_free(c);
+		return EX_IOERR;
+	}
+	if (o->syslog)
+		log_use_syslog("crossdock");
+	rc = daemon_run(config_path(o), &c, s, now);
+	store_close(s);
+	config_free(c);
+	return rc;
+}
+
+static int
+print_out(void *arg, const struct store_out *x)
+{
+	const struct common *o = arg;
+
+	if (o->csv) {
+		csvout_int(stdout, x->id, 0);
+		csvout_text(stdout, x->partner, 0);
+		csvout_text(stdout, x->name, 0);
+		csvout_text(stdout, store_out_status_name(x->status), 0);
+		csvout_int(stdout, x->attempts, 0);
+		csvout_int(stdout, x->size, 0);
+		csvout_text(stdout, x->sha256, 0);
+		csvout_text(stdout, x->created_at, 0);
+		csvout_text(stdout, x->delivered_at, 0);
+		csvout_text(stdout, x->next_attempt_at, 0);
+		csvout_text(stdout, x->last_error, 1);
+	} else
+		printf("%-5lld %-14s %-9s %3d  %-20s %s%s%s\n", (long long)x->id,
+		    x->partner, store_out_status_name(x->status), x->attempts,
+		    x->delivered_at ? x->delivered_at :
+		    x->next_attempt_at ? x->next_attempt_at : "-", x->name,
+		    x->last_error ? "  -- " : "",
+		    x->last_error ? x->last_error : "");
+	return 0;
+}
+
+static int
+cmd_outbound(const struct common *o)
+{
+	struct config *c;
+	struct store *s;
+	int rc = EX_OK;
+
+	if ((c = load_config(o)) == NULL)
+		return EX_CONFIG;
+	if ((s = open_store(c)) == NULL) {
+		config_free(c);
+		return EX_IOERR;
+	}
+	if (o->csv)
+		printf("id,partner,name,status,attempts,size,sha256,created_at,"
+		    "delivered_at,next_attempt_at,last_error\r\n");
+	else
+		printf("%-5s %-14s %-9s %3s  %-20s %s\n", "ID", "PARTNER",
+		    "STATUS", "TRY", "DELIVERED/NEXT", "NAME");
+	if (store_outs_each(s, print_out, (void *)o) == -1)
+		rc = EX_IOERR;
+	store_close(s);
+	config_free(c);
+	return rc;
+}
+
+static int
+cmd_hostkey(const struct common *o, const char *partner)
+{
+	const struct partner *p;
+	struct config *c;
+	char fp[128], err[512], answer[16], *line = NULL;
+	int rc = EX_OK;
+
+	if ((c = load_config(o)) == NULL)
+		return EX_CONFIG;
+	if ((p = config_partner(c, partner)) == NULL || p->sftp == NULL) {
+		fprintf(stderr, "crossdock: no SFTP partner '%s' in %s\n",
+		    partner, c->path);
+		config_free(c);
+		return EX_USAGE;
+	}
+	if (transport_sftp_hostkey(p->sftp, fp, sizeof fp, &line, err,
+	    sizeof err) == -1) {
+		fprintf(stderr, "crossdock: %s\n", err);
+		config_free(c);
+		return EX_UNAVAILABLE;
+	}
+	printf("partner %s: %s port %d offers host key %s\n", p->id,
+	    p->sftp->host, p->sftp->port, fp);
+	if (!o->yes) {
+		printf("Pin this key in %s? [y/N] ", p->sftp->known_hosts);
+		fflush(stdout);
+		if (fgets(answer, sizeof answer, stdin) == NULL ||
+		    (answer[0] != 'y' && answer[0] != 'Y')) {
+			printf("not pinned\n");
+			rc = EX_NOPERM;
+			goto out;
+		}
+	}
+	if (transport_sftp_pin(p->sftp->known_hosts, line) == -1) {
+		fprintf(stderr, "crossdock: %s: %s\n", p->sftp->known_hosts,
+		    strerror(errno));
+		rc = EX_IOERR;
+		goto out;
+	}
+	printf("pinned in %s\n", p->sftp->known_hosts);
+ out:
+	free(line);
+	config_free(c);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -453,6 +619,8 @@ main(int argc, char **argv)
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
+		{ "yes",	no_argument,		NULL, 'y' },
+		{ "syslog",	no_argument,		NULL, 'S' },
 		{ NULL,		0,			NULL, 0 },
 	};
 	struct common o = { 0 };
@@ -485,6 +653,8 @@ main(int argc, char **argv)
 		case 'm': o.mapping = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case 'q': o.quiet = 1; break;
+		case 'y': o.yes = 1; break;
+		case 'S': o.syslog = 1; break;
 		case 'h': return help(cmd);
 		case 'V':
 			printf("crossdock %s\n", CROSSDOCK_VERSION);
@@ -523,6 +693,13 @@ main(int argc, char **argv)
 		return cmd_rejects(&o, argv[0]);
 	if (strcmp(cmd, "dump") == 0 && argc == 0)
 		return cmd_dump(&o);
+	if (strcmp(cmd, "daemon") == 0 && argc == 0)
+		return cmd_daemon(&o);
+	if (strcmp(cmd, "outbound") == 0 && argc == 0)
+		return cmd_outbound(&o);
+	if (strcmp(cmd, "hostkey") == 0 && argc == 2 &&
+	    strcmp(argv[0], "add") == 0)
+		return cmd_hostkey(&o, argv[1]);
 	fprintf(stderr, "crossdock: unknown command or wrong arguments: %s\n",
 	    cmd);
 	usage(stderr);

@@ -59,6 +59,7 @@ static const struct directive directives[] = {
 	{ "quarantine",	TOP,	 1, 0 },
 	{ "staging",	TOP,	 1, 0 },
 	{ "settle",	TOP,	 1, 0 },
+	{ "poll",	TOP,	 1, 0 },
 	{ "partner",	TOP,	 2, 0 },	/* ID { */
 	{ "kind",	PARTNER, 1, 0 },
 	{ "name",	PARTNER, 1, 0 },
@@ -241,7 +242,11 @@ top_directive(struct parse *p, long lineno, char **tok)
 			return;
 		}
 	}
-	if (strcmp(tok[0], "settle") == 0) {
+	if (strcmp(tok[0], "poll") == 0) {
+		if ((p->c->poll_ms = duration_ms(tok[1])) <= 0)
+			diag_add(p->d, p->file, lineno, "poll: '%s' is not a "
+			    "positive duration (500ms, 30s, 5m)", tok[1]);
+	} else if (strcmp(tok[0], "settle") == 0) {
 		if ((p->default_settle = duration_ms(tok[1])) == -1)
 			diag_add(p->d, p->file, lineno, "settle: '%s' is not a "
 			    "duration (0, 500ms, 2s, 1m)", tok[1]);
@@ -547,6 +552,7 @@ config_load(const char *path, struct diag *d)
 	}
 	c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
+	c->poll_ms = 60000;
 	p.c = c;
 	while (getline(&line, &cap, fp) != -1) {
 		const struct directive *dv;

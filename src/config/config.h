@@ -90,6 +90,7 @@ struct config {
 	char		*archive;
 	char		*quarantine;
 	char		*staging;
+	long		 poll_ms;	/* daemon: local inboxes (60s) */
 	struct partner	*partners;
 	size_t		 npartners;
 	struct spec	**specs;
