@@ -200,6 +200,20 @@ batch_clock(const struct common *o, int64_t *now)
 	return 0;
 }
 
+/* Create the folder that will hold the store (one level). */
+static void
+store_dir(const char *store)
+{
+	char *dir = xstrdup(store), *slash;
+
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (*dir)
+			mkdir(dir, 0750);
+	}
+	free(dir);
+}
+
 /* One crossdock per store: an flock'd STORE.lock holding our pid. */
 static int
 lock_store(const char *store)
@@ -208,6 +222,7 @@ lock_store(const char *store)
 	ssize_t n;
 	int fd;
 
+	store_dir(store);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0640)) == -1) {
 		fprintf(stderr, "crossdock: %s: %s\n", path, strerror(errno));
@@ -236,16 +251,10 @@ lock_store(const char *store)
 static struct store *
 open_store(const struct config *c)
 {
-	char err[512], *dir, *slash;
+	char err[512];
 	struct store *s;
 
-	dir = xstrdup(c->store);
-	if ((slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		if (*dir)
-			mkdir(dir, 0750);
-	}
-	free(dir);
+	store_dir(c->store);
 	if ((s = store_open(c->store, err, sizeof err)) == NULL)
 		fprintf(stderr, "crossdock: %s\n", err);
 	return s;
