@@ -46,7 +46,7 @@ has "bad locale" "$out" "$T/bad.conf:7: locale 'fr' is not zh or en"
 has "bad timezone" "$out" "$T/bad.conf:8: timezone 'Mars/Olympus'"
 has "unknown mapping at the file rule's line" "$out" "$T/bad.conf:10: partner Bad!Id: no mapping spec named 'no-such-mapping'"
 has "top-level directive inside a block" "$out" "$T/bad.conf:11: 'store' is not allowed inside a partner block"
-has "unterminated string" "$out" "$T/bad.conf:16: unterminated quoted string"
+has "unterminated string" "$out" "$T/bad.conf:15: unterminated quoted string"
 has "missing name reported at the partner line" "$out" "$T/bad.conf:5: partner Bad!Id: no name"
 
 # A spec that fails its schema is refused by check with file:line.
