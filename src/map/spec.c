@@ -154,6 +154,8 @@ flush_msgs(struct loader *ld)
 {
 	size_t i;
 
+	if (ld->nmsgs == 0)
+		return;
 	qsort(ld->msgs, ld->nmsgs, sizeof *ld->msgs, msg_cmp);
 	for (i = 0; i < ld->nmsgs; i++) {
 		diag_add(ld->d, ld->path, ld->msgs[i].line, "%s",
@@ -185,6 +187,14 @@ libxml_error(struct loader *ld, const xmlError *err)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
+	/* libxml2 loses the name when a required child is missing */
+	if (err->domain == XML_FROM_RELAXNGV && err->node != NULL &&
+	    strcmp(msg, "Expecting an element , got nothing") == 0) {
+		snprintf(msg, sizeof msg, "Element %s is incomplete: a "
+		    "required child element is missing",
+		    (const char *)((xmlNode *)err->node)->name);
+		n = strlen(msg);
+	}
 	/* "Invalid attribute" is also what a bad value gets: show it. */
 	if (err->domain == XML_FROM_RELAXNGV &&
 	    err->code == XML_RELAXNG_ERR_INVALIDATTR && err->node != NULL &&
@@ -936,7 +946,9 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 		dec = op->decimal ? op->decimal : s->decimal;
 		grp = op->grouping == 0 ? s->grouping :
 		    op->grouping == (char)-1 ? 0 : op->grouping;
-		if (grp != 0 && grp == dec)
+		/* a clash the op only inherits is the source's, said there */
+		if (grp != 0 && grp == dec &&
+		    (op->decimal != 0 || op->grouping != 0))
 			spec_err(ld, n, "<decimal>: decimal and grouping "
 			    "separators are both '%c'", dec);
 		break;
@@ -1882,7 +1894,8 @@ spec_load_dir(const char *dir, struct spec ***specsp, size_t *np,
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(dp);
-	qsort(names, n, sizeof *names, name_cmp);
+	if (n > 0)
+		qsort(names, n, sizeof *names, name_cmp);
 
 	specs = xcalloc(n, sizeof *specs);
 	lines = xcalloc(n, sizeof *lines);
