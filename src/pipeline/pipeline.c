@@ -552,6 +552,9 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 		return 0;
 	}
 
+	log_info("receive take partner=%s file=\"%s\" size=%lld", p->id, esc,
+	    (long long)before.st_size);
+
 	/* step 2: the archived copy is what we hash and parse */
 	archdir = xasprintf("%s/%s/%s", pl->cfg->archive, pl->today, p->id);
 	if (fsio_mkdirs(archdir, 0750) == -1) {
