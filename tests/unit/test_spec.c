@@ -46,8 +46,8 @@ static char tmpdir[64];
 
 static const char *const bundled[] = {
 	"bank-camt053", "bank-settlement-csv", "carrier-sf-tracking",
-	"customs-ceb-receipt", "merchant-orders", "odr-cases",
-	"warehouse-stock",
+	"customs-ceb-inventory", "customs-ceb-receipt", "merchant-orders",
+	"odr-cases", "warehouse-stock",
 };
 #define NBUNDLED (sizeof bundled / sizeof bundled[0])
 
@@ -403,6 +403,14 @@ test_bundled_customs(void **state)
 	/* "-1" sorts first */
 	assert_string_equal(s->tables[0].from[0], "-1");
 	spec_free(s);
+
+	s = load_bundled("customs-ceb-inventory");
+	assert_string_equal(s->record_path,
+	    "/ceb:CEB622Message/ceb:InventoryReturn");
+	assert_string_equal(field(s, 0, "message_type")->src.text, "CEB622");
+	assert_string_equal(field(s, 0, "invt_no")->src.text, "ceb:invtNo");
+	assert_int_equal(s->tables[0].n, 17);
+	spec_free(s);
 }
 
 static void
@@ -418,7 +426,7 @@ test_load_dir(void **state)
 	assert_int_equal(n, NBUNDLED);
 	for (i = 0; i < n; i++)
 		assert_string_equal(specs[i]->name, bundled[i]);
-	assert_ptr_equal(spec_find(specs, n, "odr-cases"), specs[5]);
+	assert_ptr_equal(spec_find(specs, n, "odr-cases"), specs[6]);
 	assert_null(spec_find(specs, n, "odr"));
 	for (i = 0; i < n; i++)
 		spec_free(specs[i]);
