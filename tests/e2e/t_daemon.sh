@@ -36,7 +36,7 @@ eq "run --once beside the daemon is refused too" "$rc" 75
 
 # files dropped while it runs are taken on the next poll
 samples "$H"
-check "the daemon applies dropped files" wait_for 15 nfiles 7
+check "the daemon applies dropped files" wait_for 15 nfiles 8
 check "it logs one batch line per partner" logged "daemon batch partner=sf-express received=1"
 
 # SIGHUP with a broken config: refused, old config kept, still working
@@ -47,7 +47,7 @@ check "a bad config on SIGHUP is refused with file:line" wait_for 5 logged "daem
 check "and the old one is kept" logged "daemon reload-refused config=$H/etc/crossdock.conf keeping=old"
 cp "$TOP/inbox/wh-la/stock-20261126.csv" "$H/inbox/wh-la/stock-20261127.csv"
 sed -i 's/^USLAX01,ACME-TSH-001-M,/USLAX01,ACME-TSH-001-XL,/' "$H/inbox/wh-la/stock-20261127.csv"
-check "the daemon keeps working on the old config" wait_for 15 nfiles 8
+check "the daemon keeps working on the old config" wait_for 15 nfiles 9
 check "the daemon is still alive" kill -0 $pid
 
 # SIGHUP with a good config: a new partner appears
@@ -67,7 +67,7 @@ kill -HUP $pid
 check "a good config on SIGHUP is loaded" wait_for 5 logged "daemon reloaded config=$H/etc/crossdock.conf partners=8"
 { iconv -f GB18030 -t UTF-8 "$TOP/inbox/sf-express/tracking-20261126.csv" | head -1
   echo "SF555500000001,50,2026-11-26 10:00:00,广州市,,收件"; } | iconv -f UTF-8 -t GBK > "$H/inbox/sf-express-2/tracking-1.csv"
-check "the new partner's file is applied" wait_for 15 nfiles 9
+check "the new partner's file is applied" wait_for 15 nfiles 10
 
 # SIGTERM mid-batch: the file in hand is finished, then exit 0
 cp "$T/big.csv" "$H/inbox/sf-express/tracking-20261128.csv"
