@@ -31,11 +31,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../util/log.h"
 #include "../util/xmalloc.h"
 #include "decode.h"
 
 #define CHUNK	(256 * 1024)		/* large reads: B1 measured 64 KiB+ */
-#define OUTSZ	(2 * CHUNK)		/* 2 bytes of GBK/UTF-16 -> 3 of UTF-8 */
+/* 2 bytes of GBK or UTF-16 become up to 3 of UTF-8. */
+#define OUTSZ	(2 * CHUNK)
 
 enum decode_mode { MODE_RAW, MODE_CHECK, MODE_ICONV };
 
@@ -49,7 +51,7 @@ struct decode {
 	enum decode_mode	 mode;
 	enum decode_nl		 nl;
 	iconv_t			 cd;
-	char			 from[32];	/* iconv's name for the source */
+	char			 from[32];	/* iconv's name of the source */
 	char			 label[64];
 	unsigned char		*in;
 	size_t			 inlen;		/* bytes in in[] */
@@ -177,6 +179,9 @@ fill(struct decode *d)
 	size_t keep = d->inlen - d->inpos;
 	ssize_t n;
 
+	/* Only a cut-off character (at most 4 bytes) is ever kept. */
+	if (keep == CHUNK)
+		fatal("decode fill: no progress in a full buffer");
 	if (keep > 0 && d->inpos > 0)
 		memmove(d->in, d->in + d->inpos, keep);
 	d->inoff += (off_t)d->inpos;
@@ -212,7 +217,9 @@ line_at(struct decode *d, off_t off)
 	ssize_t n;
 
 	while (pos < off) {
-		want = (size_t)(off - pos) < CHUNK ? (size_t)(off - pos) : CHUNK;
+		want = (size_t)(off - pos);
+		if (want > CHUNK)
+			want = CHUNK;
 		if ((n = pread(d->fd, buf, want, pos)) <= 0) {
 			if (n == -1 && errno == EINTR)
 				continue;
@@ -248,8 +255,8 @@ set_fault(struct decode *d, off_t off, const char *what)
 
 	d->pending = 1;
 	d->fault_off = off;
-	o = (size_t)snprintf(d->fault, sizeof d->fault, "%s at byte offset %lld",
-	    what, (long long)off);
+	o = (size_t)snprintf(d->fault, sizeof d->fault,
+	    "%s at byte offset %lld", what, (long long)off);
 	/* Show the offending bytes when they are still in the buffer. */
 	if (off >= d->inoff && off < d->inoff + (off_t)d->inlen &&
 	    o < sizeof d->fault) {

@@ -54,7 +54,7 @@ struct map_csv {
 	const char		*buf;
 	size_t			 len;
 	size_t			 pos;
-	size_t			 cr_at;		/* next '\r' at or after pos, or len */
+	size_t			 cr_at;		/* next '\r' from pos, or len */
 	size_t			 nul_at;	/* first NUL in buf, or len */
 	int			 eof;
 	int			 done;		/* csv_fini() was called */
@@ -66,7 +66,7 @@ struct map_csv {
 	size_t			 rec_bytes;
 	int			 in_row;	/* libcsv holds part of a row */
 	unsigned long		 rec_line;	/* where that row started */
-	unsigned long		 cur_line;	/* line() of the current record */
+	unsigned long		 cur_line;	/* line() of this record */
 
 	/* the current row, filled by the libcsv callbacks */
 	char			*arena;
@@ -280,7 +280,8 @@ feed(struct map_csv *c)
 
 		if (c->pending_cr) {
 			c->pending_cr = 0;
-			if (piece[0] != '\n') {		/* a lone CR ended a line */
+			/* A lone CR ended a line; CRLF ends with the LF. */
+			if (piece[0] != '\n') {
 				c->lineno++;
 				c->line_bytes = 0;
 			}

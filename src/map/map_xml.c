@@ -62,24 +62,24 @@
 #define PARSE_OPTIONS		(XML_PARSE_NONET | XML_PARSE_BIG_LINES)
 
 /* An absolute element path, each step resolved to a namespace URI. */
-struct xml_path {
+struct elem_path {
 	size_t		  n;
 	const char	**uri;		/* NULL: no namespace */
 	char		**local;
 };
 
-struct xml_ctx {
-	const struct spec_context *sc;
-	struct xml_path	 path;
-	const char	*attr_uri;	/* attribute's namespace, NULL: none */
-	char		*attr_local;
-	size_t		 pm;		/* leading steps matched, see track() */
-	int		 set;
-	int		 capturing;
-	int		 cap_depth;
-	char		*val;
-	size_t		 len;
-	size_t		 cap;
+struct ctx_state {
+	const struct spec_context	*sc;
+	struct elem_path		 path;
+	const char			*attr_uri;	/* NULL: no namespace */
+	char				*attr_local;
+	size_t				 pm;	/* steps matched, see track() */
+	int				 set;
+	int				 capturing;
+	int				 cap_depth;
+	char				*val;
+	size_t				 len;
+	size_t				 cap;
 };
 
 struct map_xml {
@@ -108,9 +108,9 @@ struct map_xml {
 	xmlXPathCompExprPtr	*comp;		/* per slot; NULL: not XPath */
 	xmlChar			**vals;		/* per slot, current record */
 	size_t			*vlen;
-	struct xml_path		 rec;
+	struct elem_path	 rec;
 	size_t			 rec_pm;
-	struct xml_ctx		*ctx;
+	struct ctx_state	*ctx;
 	size_t			 nctx;
 	int			 have_record;
 	unsigned long		 cur_line;
@@ -159,7 +159,7 @@ one_line(char *s)
 }
 
 static void
-xml_error(void *arg, xmlErrorPtr e)
+on_libxml_error(void *arg, xmlErrorPtr e)
 {
 	struct map_xml *x = arg;
 
@@ -185,7 +185,7 @@ quiet_begin(struct map_xml *x)
 {
 	x->saved_fn = xmlStructuredError;
 	x->saved_ctx = xmlStructuredErrorContext;
-	xmlSetStructuredErrorFunc(x, xml_error);
+	xmlSetStructuredErrorFunc(x, on_libxml_error);
 }
 
 static void
@@ -326,7 +326,7 @@ decl_encoding(const unsigned char *s, size_t n, char *out, size_t outlen)
 
 /* libxml2's input: our file, in large reads (invariants 2-4). */
 static int
-xml_io_read(void *arg, char *buf, int len)
+input_read(void *arg, char *buf, int len)
 {
 	struct map_xml *x = arg;
 	ssize_t n;
@@ -405,7 +405,7 @@ qname(const struct spec *spec, const char *s, size_t n, const char **uri,
 }
 
 static int
-path_parse(const struct spec *spec, const char *text, struct xml_path *p,
+path_parse(const struct spec *spec, const char *text, struct elem_path *p,
     char *errbuf, size_t errlen)
 {
 	const char *s = text, *e;
@@ -436,7 +436,7 @@ path_parse(const struct spec *spec, const char *text, struct xml_path *p,
 }
 
 static void
-path_free(struct xml_path *p)
+path_free(struct elem_path *p)
 {
 	size_t i;
 
@@ -447,7 +447,7 @@ path_free(struct xml_path *p)
 }
 
 static int
-step_is(const struct xml_path *p, size_t d, const xmlChar *uri,
+step_is(const struct elem_path *p, size_t d, const xmlChar *uri,
     const xmlChar *local)
 {
 	if (strcmp(p->local[d], (const char *)local) != 0)
@@ -459,7 +459,7 @@ step_is(const struct xml_path *p, size_t d, const xmlChar *uri,
 
 /* A context ends when its element's parent closes. */
 static void
-ctx_trim(struct xml_ctx *c, size_t depth)
+ctx_trim(struct ctx_state *c, size_t depth)
 {
 	if (c->pm > depth)
 		c->pm = depth;
@@ -486,7 +486,7 @@ track(struct map_xml *x, int depth)
 }
 
 static int
-ctx_append(struct map_xml *x, struct xml_ctx *c, const char *s, size_t n)
+ctx_append(struct map_xml *x, struct ctx_state *c, const char *s, size_t n)
 {
 	if (c->len + n > x->max_field)
 		return fail(x, "line %lu: context '%s' exceeds %zu bytes",
@@ -504,7 +504,7 @@ ctx_append(struct map_xml *x, struct xml_ctx *c, const char *s, size_t n)
 
 /* A context element starts: take its attribute now or collect text. */
 static int
-ctx_start(struct map_xml *x, struct xml_ctx *c, int depth, int empty)
+ctx_start(struct map_xml *x, struct ctx_state *c, int depth, int empty)
 {
 	xmlChar *v;
 	int rc;
@@ -679,7 +679,7 @@ static int
 element(struct map_xml *x)
 {
 	const xmlChar *uri, *local;
-	struct xml_ctx *c;
+	struct ctx_state *c;
 	int depth, empty;
 	size_t d, i;
 
@@ -717,7 +717,7 @@ element(struct map_xml *x)
 static void
 end_element(struct map_xml *x)
 {
-	struct xml_ctx *c;
+	struct ctx_state *c;
 	int depth = xmlTextReaderDepth(x->r);
 	size_t i;
 
@@ -736,7 +736,7 @@ static int
 text(struct map_xml *x)
 {
 	const xmlChar *v;
-	struct xml_ctx *c;
+	struct ctx_state *c;
 	size_t i;
 
 	for (i = 0; i < x->nctx; i++) {
@@ -917,7 +917,7 @@ map_xml_close(void *arg)
 
 /* Is path a (non-strict) prefix of the record path? */
 static int
-contains_records(const struct xml_path *p, const struct xml_path *rec)
+contains_records(const struct elem_path *p, const struct elem_path *rec)
 {
 	size_t i;
 
@@ -936,7 +936,7 @@ setup_contexts(struct map_xml *x, char *errbuf, size_t errlen)
 {
 	const struct spec *spec = x->spec;
 	const struct spec_context *sc;
-	struct xml_ctx *c;
+	struct ctx_state *c;
 	char sub[256];
 	size_t i;
 
@@ -984,12 +984,13 @@ setup_xpath(struct map_xml *x, char *errbuf, size_t errlen)
 
 	if ((x->xp = xmlXPathNewContext(NULL)) == NULL)
 		fatal("map_xml xmlXPathNewContext failed");
-	x->xp->error = xml_error;
+	x->xp->error = on_libxml_error;
 	x->xp->userData = x;
 	/* Reuse XPath objects across records: allocation is the cost. */
 	(void)xmlXPathContextSetCache(x->xp, 1, -1, 0);
 	for (i = 0; i < spec->nns; i++)
-		if (xmlXPathRegisterNs(x->xp, (const xmlChar *)spec->ns[i].prefix,
+		if (xmlXPathRegisterNs(x->xp,
+		    (const xmlChar *)spec->ns[i].prefix,
 		    (const xmlChar *)spec->ns[i].uri) != 0)
 			fatal("map_xml xmlXPathRegisterNs failed");
 	x->comp = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->comp);
@@ -1004,7 +1005,8 @@ setup_xpath(struct map_xml *x, char *errbuf, size_t errlen)
 		    (const xmlChar *)s->text)) == NULL) {
 			snprintf(errbuf, errlen, "%s:%d: XPath '%s': %s",
 			    spec->path ? spec->path : "spec", s->line, s->text,
-			    x->xpath_err[0] ? x->xpath_err : "does not compile");
+			    x->xpath_err[0] ? x->xpath_err :
+			    "does not compile");
 			return -1;
 		}
 	}
@@ -1052,12 +1054,12 @@ map_xml_open(const struct spec *spec, const char *path, char *errbuf,
 		}
 		xmlCharEncCloseFunc(h);
 	}
-	if ((x->r = xmlReaderForIO(xml_io_read, NULL, x, path, enc,
+	if ((x->r = xmlReaderForIO(input_read, NULL, x, path, enc,
 	    PARSE_OPTIONS)) == NULL) {
 		snprintf(errbuf, errlen, "%s: cannot create XML reader", path);
 		goto fail;
 	}
-	xmlTextReaderSetStructuredErrorHandler(x->r, xml_error, x);
+	xmlTextReaderSetStructuredErrorHandler(x->r, on_libxml_error, x);
 	quiet_end(x);
 	return x;
  fail:

@@ -167,10 +167,11 @@ t_utf16_bom(void **state)
 static void
 t_gbk_detected(void **state)
 {
-	/* "运单号,承运商\n深圳,顺丰\n" saved by Chinese Excel: GBK, no BOM */
+	/* "运单号,承运商\n深圳,顺丰\n" from Chinese Excel: GBK, no BOM */
 	struct expect e = { "GB18030",
 	    S("\xE8\xBF\x90\xE5\x8D\x95\xE5\x8F\xB7,\xE6\x89\xBF\xE8\xBF\x90"
-	    "\xE5\x95\x86\n\xE6\xB7\xB1\xE5\x9C\xB3,\xE9\xA1\xBA\xE4\xB8\xB0\n"),
+	    "\xE5\x95\x86\n\xE6\xB7\xB1\xE5\x9C\xB3,\xE9\xA1\xBA\xE4\xB8\xB0"
+	    "\n"),
 	    0, NULL };
 
 	(void)state;

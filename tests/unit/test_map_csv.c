@@ -290,7 +290,8 @@ t_gbk_header(void **state)
 	tspec_init(&t);
 	wb = col(&t, "\xE8\xBF\x90\xE5\x8D\x95\xE5\x8F\xB7");	/* 运单号 */
 	city = col(&t, "\xE7\x8A\xB6\xE6\x80\x81");		/* 状态 */
-	carrier = col(&t, "\xE6\x89\xBF\xE8\xBF\x90\xE5\x95\x86"); /* 承运商 */
+	/* 承运商 */
+	carrier = col(&t, "\xE6\x89\xBF\xE8\xBF\x90\xE5\x95\x86");
 	/* GBK, no BOM: 运单号,承运商,状态 / SF123,顺丰,深圳 */
 	r = open_ok(&t, FIX("gbk.csv", "\xD4\xCB\xB5\xA5\xBA\xC5,\xB3\xD0"
 	    "\xD4\xCB\xC9\xCC,\xD7\xB4\xCC\xAC\r\nSF123,\xCB\xB3\xB7\xE1,"
@@ -702,8 +703,9 @@ t_chunk_boundaries(void **state)
 	assert_non_null(buf = malloc(want + 256));
 	n += (size_t)sprintf(buf, "id,note\r\n");
 	while (n < want) {
-		n += (size_t)sprintf(buf + n, "%zu,\"first %zu\r\nsecond%s\"\r\n",
-		    nrec, nrec, nrec % 3 ? "" : " padding");
+		n += (size_t)sprintf(buf + n,
+		    "%zu,\"first %zu\r\nsecond%s\"\r\n", nrec, nrec,
+		    nrec % 3 ? "" : " padding");
 		nrec++;
 	}
 	tspec_init(&t);
