@@ -260,6 +260,27 @@ open_store(const struct config *c)
 	return s;
 }
 
+/* Load the config and open its store, for the read-only commands.
+ * EX_OK with both set, or the exit code (nothing left open). */
+static int
+open_both(const struct common *o, struct config **c, struct store **s)
+{
+	if ((*c = load_config(o)) == NULL)
+		return EX_CONFIG;
+	if ((*s = open_store(*c)) == NULL) {
+		config_free(*c);
+		return EX_IOERR;
+	}
+	return EX_OK;
+}
+
+static void
+close_both(struct config *c, struct store *s)
+{
+	store_close(s);
+	config_free(c);
+}
+
 static int
 cmd_check(const struct common *o)
 {
@@ -334,8 +355,7 @@ cmd_run(const struct common *o, int argc, char **argv)
 	pipeline_print_summary(pl, stdout);
  out:
 	pipeline_free(pl);
-	store_close(s);
-	config_free(c);
+	close_both(c, s);
 	return rc;
 }
 
@@ -389,12 +409,8 @@ cmd_files(const struct common *o)
 		    "rejected or duplicate\n");
 		return EX_USAGE;
 	}
-	if ((c = load_config(o)) == NULL)
-		return EX_CONFIG;
-	if ((s = open_store(c)) == NULL) {
-		config_free(c);
-		return EX_IOERR;
-	}
+	if ((rc = open_both(o, &c, &s)) != EX_OK)
+		return rc;
 	if (o->csv)
 		printf("id,partner,name,mapping,mapping_version,status,"
 		    "records_total,records_applied,records_rejected,rows_stored,"
@@ -405,8 +421,7 @@ cmd_files(const struct common *o)
 		    "MAPPING", "NAME");
 	if (store_files_each(s, o->status, print_file, (void *)o) == -1)
 		rc = EX_IOERR;
-	store_close(s);
-	config_free(c);
+	close_both(c, s);
 	return rc;
 }
 
@@ -447,12 +462,8 @@ cmd_rejects(const struct common *o, const char *id)
 		fprintf(stderr, "crossdock: '%s' is not a file id\n", id);
 		return EX_USAGE;
 	}
-	if ((c = load_config(o)) == NULL)
-		return EX_CONFIG;
-	if ((s = open_store(c)) == NULL) {
-		config_free(c);
-		return EX_IOERR;
-	}
+	if ((rc = open_both(o, &c, &s)) != EX_OK)
+		return rc;
 	if (o->csv)
 		printf("record_no,line,field,rule,value,message\r\n");
 	r = store_rejects_each(s, fid, print_reject, (void *)o);
@@ -461,8 +472,7 @@ cmd_rejects(const struct common *o, const char *id)
 		rc = EX_NOINPUT;
 	} else if (r == -1)
 		rc = EX_IOERR;
-	store_close(s);
-	config_free(c);
+	close_both(c, s);
 	return rc;
 }
 
@@ -473,15 +483,10 @@ cmd_dump(const struct common *o)
 	struct store *s;
 	int rc;
 
-	if ((c = load_config(o)) == NULL)
-		return EX_CONFIG;
-	if ((s = open_store(c)) == NULL) {
-		config_free(c);
-		return EX_IOERR;
-	}
+	if ((rc = open_both(o, &c, &s)) != EX_OK)
+		return rc;
 	rc = store_dump(s, stdout) == -1 ? EX_IOERR : EX_OK;
-	store_close(s);
-	config_free(c);
+	close_both(c, s);
 	return rc;
 }
 
@@ -508,8 +513,7 @@ cmd_daemon(const struct common *o)
 	if (o->syslog)
 		log_use_syslog("crossdock");
 	rc = daemon_run(config_path(o), &c, s, now);
-	store_close(s);
-	config_free(c);
+	close_both(c, s);
 	return rc;
 }
 
@@ -547,12 +551,8 @@ cmd_outbound(const struct common *o)
 	struct store *s;
 	int rc = EX_OK;
 
-	if ((c = load_config(o)) == NULL)
-		return EX_CONFIG;
-	if ((s = open_store(c)) == NULL) {
-		config_free(c);
-		return EX_IOERR;
-	}
+	if ((rc = open_both(o, &c, &s)) != EX_OK)
+		return rc;
 	if (o->csv)
 		printf("id,partner,name,status,attempts,size,sha256,created_at,"
 		    "delivered_at,next_attempt_at,last_error\r\n");
@@ -561,8 +561,7 @@ cmd_outbound(const struct common *o)
 		    "STATUS", "TRY", "DELIVERED/NEXT", "NAME");
 	if (store_outs_each(s, print_out, (void *)o) == -1)
 		rc = EX_IOERR;
-	store_close(s);
-	config_free(c);
+	close_both(c, s);
 	return rc;
 }
 
