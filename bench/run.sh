@@ -90,7 +90,10 @@ emit bench_cpu_model "$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpu
 emit bench_mem_mb "$(awk '/^MemTotal/ { printf "%d", $2 * 1024 / 1e6 }' /proc/meminfo)"
 emit sqlite_version "$(sqlite3 --version 2>/dev/null | awk '{ print $1 }')"
 emit crossdock_version "$("$bin" --version 2>/dev/null | head -n 1 | tr ' ' '_')"
+emit git_head "$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo none)"
 emit bench_runs "$runs"
+# other work on the machine skews every timing: say how busy it was
+emit bench_loadavg_start "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)"
 
 missing=
 for t in python3 sqlite3 /usr/bin/time; do
@@ -362,6 +365,8 @@ target() {	# NAME VALUE AWK-CONDITION-ON-v
 target target_csv_ingest_vs_sqlite_import_le_1.5 "$ratio" 'v <= 1.5'
 target target_csv_peak_rss_lt_64mb "$rss1" 'v < 64'
 target target_csv_peak_rss_10x_lt_64mb "$rss10" 'v < 64'
+
+emit bench_loadavg_end "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)"
 
 # ---- clean up: keep only results.txt
 rm -rf "$work"
