@@ -99,7 +99,12 @@ for trial in 1 2 3 4 5 6; do
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	cx "$B" run --once >/dev/null 2>&1
-	[ "$(state "$B")" = "$want2" ] && same=$((same + 1))
+	got=$(state "$B")
+	if [ "$got" = "$want2" ]; then same=$((same + 1)); else
+		echo "# kill -9 after ${delay} ms: state differs"
+		echo "$got" > "$T/got"; echo "$want2" > "$T/want"
+		diff "$T/want" "$T/got" | head -20 | sed 's/^/#   /'
+	fi
 	rm -rf "$B"
 done
 eq "kill -9 at 6 moments of a ${ms} ms batch, then rerun: same store and files" "$same" 6
