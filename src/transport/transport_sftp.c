@@ -9,7 +9,7 @@
  *
  * libssh2 1.10 against OpenSSH 9.2 (../shared/anchors/
  * reliability-performance.md A7-A12, B1) shapes much of this: the socket
- * gets TCP_NODELAY and reads use 256 KiB buffers (about 9x faster);
+ * gets TCP_NODELAY and reads use large buffers (about 9x faster);
  * SSH_FXP_RENAME never replaces an existing name, which is our
  * no-clobber rule; a FIFO opened on the server wedges its sftp process;
  * the host-key algorithm must follow the key type pinned in known_hosts.
@@ -70,9 +70,16 @@
 #include "transport.h"
 #include "transport_sftp.h"
 
-#define XFER_BUF	(1024 * 1024)	/* one buffer per session */
-#define READ_CHUNK	(256 * 1024)	/* B1: >=256 KiB + NODELAY = fast */
-#define WRITE_CHUNK	(1024 * 1024)	/* libssh2 pipelines one call's data */
+/*
+ * Transfer sizes.  libssh2 keeps 4x the read size in flight (30000-byte
+ * FXP_READs) and pipelines all of one write call, so bigger calls mean
+ * deeper pipelines.  B1 measured >= 256 KiB (with TCP_NODELAY) at about
+ * OpenSSH's speed on an idle machine, 2 MiB within 7% of the best; on a
+ * busy 2-CPU machine 2 MiB was clearly faster (bench/sftp_bench.sh).
+ */
+#define XFER_BUF	(2 * 1024 * 1024)	/* one buffer per session */
+#define READ_CHUNK	XFER_BUF
+#define WRITE_CHUNK	XFER_BUF
 #define MAX_PINS	64		/* known_hosts lines for one host */
 #define KH_LINE		8192		/* longer known_hosts lines ignored */
 #define SECRET_MAX	1024		/* passphrase or password */
@@ -103,6 +110,24 @@ struct pin {
 	int	 revoked;		/* @revoked */
 };
 
+/*
+ * libssh2 allocates every SSH packet (about 32 KiB during transfers) and
+ * frees it right after copying it out.  glibc then trims and re-faults
+ * the heap top; that cost a download up to 40% more CPU (100k page
+ * faults per GB, bench/sftp_bench.sh).  So libssh2 gets its memory from
+ * a per-session cache of freed blocks in 4 KiB size classes up to 64
+ * KiB, bounded; larger blocks go straight to malloc.
+ */
+#define BLK_HDR		16			/* keeps 16-byte alignment */
+#define BLK_CLASS	4096
+#define BLK_CLASSES	16
+#define BLK_CACHE_MAX	(8 * 1024 * 1024)
+
+struct blk_cache {
+	char	*free[BLK_CLASSES];	/* singly linked through the body */
+	size_t	 bytes;
+};
+
 struct sftp_conn {
 	const struct partner	*p;		/* NULL for hostkey add */
 	const struct sftp_cfg	*cfg;
@@ -120,6 +145,7 @@ struct sftp_conn {
 	char			 fp[64];	/* offered host key */
 	struct pin		 pins[MAX_PINS];
 	size_t			 npins;
+	struct blk_cache	 cache;		/* libssh2's memory */
 };
 
 /* ------------------------------------------------------------------ */
@@ -820,6 +846,90 @@ verify_hostkey(struct sftp_conn *s, char *err, size_t errlen)
 }
 
 /* ------------------------------------------------------------------ */
+/* libssh2's memory                                                    */
+
+static size_t
+blk_class(size_t n)
+{
+	return (n + BLK_CLASS - 1) / BLK_CLASS;
+}
+
+static void *
+blk_alloc(size_t n, void **abstract)
+{
+	struct blk_cache *bc = *abstract;
+	size_t c = blk_class(n);
+	char *b;
+
+	if (c >= 1 && c <= BLK_CLASSES) {
+		if ((b = bc->free[c - 1]) != NULL) {
+			memcpy(&bc->free[c - 1], b + BLK_HDR, sizeof b);
+			bc->bytes -= c * BLK_CLASS;
+			return b + BLK_HDR;
+		}
+		n = c * BLK_CLASS;
+	}
+	if ((b = malloc(n + BLK_HDR)) == NULL)
+		return NULL;
+	memcpy(b, &n, sizeof n);
+	return b + BLK_HDR;
+}
+
+static void
+blk_free(void *p, void **abstract)
+{
+	struct blk_cache *bc = *abstract;
+	char *b;
+	size_t n, c;
+
+	if (p == NULL)
+		return;
+	b = (char *)p - BLK_HDR;
+	memcpy(&n, b, sizeof n);
+	c = n / BLK_CLASS;
+	if (n % BLK_CLASS == 0 && c >= 1 && c <= BLK_CLASSES &&
+	    bc->bytes + n <= BLK_CACHE_MAX) {
+		memcpy(b + BLK_HDR, &bc->free[c - 1], sizeof b);
+		bc->free[c - 1] = b;
+		bc->bytes += n;
+		return;
+	}
+	free(b);
+}
+
+static void *
+blk_realloc(void *p, size_t n, void **abstract)
+{
+	size_t old;
+	void *q;
+
+	if (p == NULL)
+		return blk_alloc(n, abstract);
+	memcpy(&old, (char *)p - BLK_HDR, sizeof old);
+	if (n <= old)
+		return p;
+	if ((q = blk_alloc(n, abstract)) == NULL)
+		return NULL;
+	memcpy(q, p, old);
+	blk_free(p, abstract);
+	return q;
+}
+
+static void
+blk_drain(struct blk_cache *bc)
+{
+	char *b, *next;
+	size_t c;
+
+	for (c = 0; c < BLK_CLASSES; c++)
+		for (b = bc->free[c]; b; b = next) {
+			memcpy(&next, b + BLK_HDR, sizeof next);
+			free(b);
+		}
+	memset(bc, 0, sizeof *bc);
+}
+
+/* ------------------------------------------------------------------ */
 /* connecting                                                         */
 
 static struct sftp_conn *
@@ -877,6 +987,7 @@ conn_free(struct sftp_conn *s)
 			libssh2_session_free(s->ssh);
 		}
 	}
+	blk_drain(&s->cache);
 	if (s->sock != -1)
 		close(s->sock);
 	for (i = 0; i < s->npins; i++)
@@ -974,7 +1085,8 @@ handshake(struct sftp_conn *s, const char *pref, char *err, size_t errlen)
 	}
 	if (tcp_connect(s, deadline, err, errlen) == -1)
 		return -1;
-	if ((s->ssh = libssh2_session_init_ex(NULL, NULL, NULL, s)) == NULL)
+	if ((s->ssh = libssh2_session_init_ex(blk_alloc, blk_free, blk_realloc,
+	    &s->cache)) == NULL)
 		fatal("sftp session_init: out of memory");
 	libssh2_session_set_blocking(s->ssh, 0);
 	libssh2_session_set_timeout(s->ssh, s->timeout);
