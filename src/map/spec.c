@@ -156,7 +156,8 @@ flush_msgs(struct loader *ld)
 
 	if (ld->nmsgs == 0)
 		return;
-	qsort(ld->msgs, ld->nmsgs, sizeof *ld->msgs, msg_cmp);
+	if (ld->nmsgs > 1)
+		qsort(ld->msgs, ld->nmsgs, sizeof *ld->msgs, msg_cmp);
 	for (i = 0; i < ld->nmsgs; i++) {
 		diag_add(ld->d, ld->path, ld->msgs[i].line, "%s",
 		    ld->msgs[i].text);
@@ -1236,7 +1237,8 @@ walk_codetable(struct loader *ld, xmlNode *n, size_t ti)
 		cs[tb->n].line = xmlGetLineNo(c);
 		tb->n++;
 	}
-	qsort(cs, tb->n, sizeof *cs, code_cmp);
+	if (tb->n > 1)
+		qsort(cs, tb->n, sizeof *cs, code_cmp);
 	tb->from = xcalloc(tb->n, sizeof *tb->from);
 	tb->to = xcalloc(tb->n, sizeof *tb->to);
 	ld->code_lines[ti] = xcalloc(tb->n, sizeof(int));

@@ -131,7 +131,8 @@ look(const struct partner *p, struct scan_result *res, int report)
 		f->has_marker = 0;
 	}
 	closedir(dir);
-	qsort(res->files, res->nfiles, sizeof *res->files, cmp_name);
+	if (res->nfiles > 1)
+		qsort(res->files, res->nfiles, sizeof *res->files, cmp_name);
 	return 0;
 }
 
