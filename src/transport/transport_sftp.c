@@ -20,10 +20,14 @@
  *     passed name_safe(): a symlink is never followed, a FIFO never
  *     opened, a hostile name never reaches a local path.
  *  2. Every libssh2 call runs non-blocking under our own poll(): at most
- *     timeout_ms of silence and timeout_ms per call, plus the min-speed
- *     guard per transfer.  No call can hang on a silent, stalled or
- *     trickling server.  (The session timeout is set as well; it only
- *     matters to the blocking calls of the last resort in conn_free.)
+ *     timeout_ms of silence, and timeout_ms per call outside transfers.
+ *     A transfer call may take longer (libssh2 returns from a 2 MiB write
+ *     only once all of it is sent), but the bytes crossing the socket
+ *     are counted, and a transfer that moves fewer than min_speed bytes
+ *     a second over any timeout_ms is abandoned, inside a call too.  No
+ *     call can hang on a silent, stalled or trickling server.  (The
+ *     session timeout is set as well; it only matters to the blocking
+ *     calls of the last resort in conn_free.)
  *  3. After a timeout or a session-level error the socket is shut down
  *     and the handle is broken: every later call fails fast, nothing is
  *     retried on it, close() discards it.
@@ -146,6 +150,11 @@ struct sftp_conn {
 	struct pin		 pins[MAX_PINS];
 	size_t			 npins;
 	struct blk_cache	 cache;		/* libssh2's memory */
+	uint64_t		 io_bytes;	/* through the socket */
+	int			 pacing;	/* in a transfer: */
+	int			 too_slow;	/*   the guard tripped */
+	int64_t			 pace_mark;	/*   window start, ms */
+	uint64_t		 pace_bytes;	/*   io_bytes then */
 };
 
 /* ------------------------------------------------------------------ */
@@ -170,9 +179,43 @@ sleep_ms(long ms)
 }
 
 /*
+ * The min-speed guard of a transfer: over every stretch of timeout_ms,
+ * at least min_speed bytes a second through the socket.  0, or -1 once
+ * it tripped.
+ */
+static int
+pace_check(struct sftp_conn *s)
+{
+	int64_t t;
+
+	if (!s->pacing)
+		return 0;
+	if ((t = now_ms()) - s->pace_mark < s->timeout)
+		return 0;
+	if (s->cfg->min_speed > 0 && (int64_t)(s->io_bytes - s->pace_bytes) *
+	    1000 < (int64_t)s->cfg->min_speed * (t - s->pace_mark)) {
+		s->too_slow = 1;
+		return -1;
+	}
+	s->pace_mark = t;
+	s->pace_bytes = s->io_bytes;
+	return 0;
+}
+
+static void
+pace_start(struct sftp_conn *s)
+{
+	s->pacing = 1;
+	s->too_slow = 0;
+	s->pace_mark = now_ms();
+	s->pace_bytes = s->io_bytes;
+}
+
+/*
  * Wait until the socket can move in the direction libssh2 is blocked on:
- * at most s->timeout of silence and never past deadline.  0, or -1 when
- * either ran out (the caller's call then still says EAGAIN).
+ * at most s->timeout of silence, never past deadline, and never on
+ * past a tripped min-speed guard.  0, or -1 when any ran out (the
+ * caller's call then still says EAGAIN).
  */
 static int
 await(struct sftp_conn *s, int64_t deadline)
@@ -182,7 +225,7 @@ await(struct sftp_conn *s, int64_t deadline)
 	int dir, rc;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - now_ms()) <= 0 || pace_check(s) == -1)
 			return -1;
 		if (left > s->timeout)
 			left = s->timeout;
@@ -212,6 +255,14 @@ await(struct sftp_conn *s, int64_t deadline)
 		;							\
 } while (0)
 
+/* The same for a transfer call: bounded by silence and the min-speed
+ * guard (pace_start first), not by a fixed time. */
+#define NB_XFER(s, rc, call) do {					\
+	while (((rc) = (call)) == LIBSSH2_ERROR_EAGAIN &&		\
+	    await((s), INT64_MAX) == 0)					\
+		;							\
+} while (0)
+
 static void
 discard(struct sftp_conn *s)
 {
@@ -226,7 +277,8 @@ ssh_error(struct sftp_conn *s, int rc)
 	char *msg = NULL;
 
 	if (rc == LIBSSH2_ERROR_EAGAIN)
-		return "timed out";
+		return s->too_slow ? "slower than min-speed for longer than "
+		    "timeout" : "timed out";
 	if (s->ssh == NULL)
 		return "no session";
 	libssh2_session_last_error(s->ssh, &msg, NULL, 0);
@@ -857,7 +909,7 @@ blk_class(size_t n)
 static void *
 blk_alloc(size_t n, void **abstract)
 {
-	struct blk_cache *bc = *abstract;
+	struct blk_cache *bc = &((struct sftp_conn *)*abstract)->cache;
 	size_t c = blk_class(n);
 	char *b;
 
@@ -878,7 +930,7 @@ blk_alloc(size_t n, void **abstract)
 static void
 blk_free(void *p, void **abstract)
 {
-	struct blk_cache *bc = *abstract;
+	struct blk_cache *bc = &((struct sftp_conn *)*abstract)->cache;
 	char *b;
 	size_t n, c;
 
@@ -927,6 +979,36 @@ blk_drain(struct blk_cache *bc)
 			free(b);
 		}
 	memset(bc, 0, sizeof *bc);
+}
+
+/* The socket as libssh2 sees it, counting the bytes for the min-speed
+ * guard.  Errors as libssh2's own: -errno. */
+static ssize_t
+sock_send(libssh2_socket_t fd, const void *buf, size_t len, int flags,
+    void **abstract)
+{
+	struct sftp_conn *s = *abstract;
+	ssize_t n = send(fd, buf, len, flags);
+
+	if (n > 0)
+		s->io_bytes += (uint64_t)n;
+	else if (n == -1)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return n;
+}
+
+static ssize_t
+sock_recv(libssh2_socket_t fd, void *buf, size_t len, int flags,
+    void **abstract)
+{
+	struct sftp_conn *s = *abstract;
+	ssize_t n = recv(fd, buf, len, flags);
+
+	if (n > 0)
+		s->io_bytes += (uint64_t)n;
+	else if (n == -1)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1086,8 +1168,12 @@ handshake(struct sftp_conn *s, const char *pref, char *err, size_t errlen)
 	if (tcp_connect(s, deadline, err, errlen) == -1)
 		return -1;
 	if ((s->ssh = libssh2_session_init_ex(blk_alloc, blk_free, blk_realloc,
-	    &s->cache)) == NULL)
+	    s)) == NULL)
 		fatal("sftp session_init: out of memory");
+	libssh2_session_callback_set(s->ssh, LIBSSH2_CALLBACK_SEND,
+	    (void *)sock_send);
+	libssh2_session_callback_set(s->ssh, LIBSSH2_CALLBACK_RECV,
+	    (void *)sock_recv);
 	libssh2_session_set_blocking(s->ssh, 0);
 	libssh2_session_set_timeout(s->ssh, s->timeout);
 	if (pref && *pref &&
@@ -1610,28 +1696,6 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* The min-speed guard: over every stretch of timeout_ms, at least
- * min_speed bytes a second, or the transfer is abandoned. */
-struct pace {
-	int64_t	mark;
-	int64_t	mark_bytes;
-};
-
-static int
-pace_ok(struct sftp_conn *s, struct pace *pc, int64_t total)
-{
-	int64_t t = now_ms();
-
-	if (t - pc->mark < s->timeout)
-		return 1;
-	if (s->cfg->min_speed > 0 && (total - pc->mark_bytes) * 1000 <
-	    (int64_t)s->cfg->min_speed * (t - pc->mark))
-		return 0;
-	pc->mark = t;
-	pc->mark_bytes = total;
-	return 1;
-}
-
 static int
 same_as_listed(const struct transport_file *f,
     const LIBSSH2_SFTP_ATTRIBUTES *a)
@@ -1676,7 +1740,6 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 	struct sftp_conn *s = h;
 	LIBSSH2_SFTP_ATTRIBUTES a;
 	LIBSSH2_SFTP_HANDLE *rh = NULL;
-	struct pace pc;
 	char esc[512], *path, *tmp = NULL;
 	int64_t got = 0, t0;
 	ssize_t n;
@@ -1717,10 +1780,10 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 		}
 		goto out;
 	}
-	t0 = pc.mark = now_ms();
-	pc.mark_bytes = 0;
+	t0 = now_ms();
+	pace_start(s);
 	for (;;) {
-		NB(s, n, libssh2_sftp_read(rh, s->buf, READ_CHUNK));
+		NB_XFER(s, n, libssh2_sftp_read(rh, s->buf, READ_CHUNK));
 		if (n == 0)
 			break;
 		if (n < 0) {
@@ -1741,15 +1804,12 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 			rc = 1;
 			goto out;
 		}
-		if (!pace_ok(s, &pc, got)) {
-			log_error("sftp too-slow partner=%s file=\"%s\" "
-			    "bytes=%lld min_speed=%ld timeout_ms=%ld", s->id,
-			    esc, (long long)got, s->cfg->min_speed,
-			    s->timeout);
-			discard(s);
+		if (pace_check(s) == -1) {
+			failed(s, LIBSSH2_ERROR_EAGAIN, "read", path);
 			goto out;
 		}
 	}
+	s->pacing = 0;
 	st = r_close(s, rh, path);
 	rh = NULL;
 	if (st != 0)
@@ -1782,6 +1842,7 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 	tmp = NULL;
 	rc = 0;
  out:
+	s->pacing = 0;
 	if (rh)
 		r_close(s, rh, path);
 	if (fd != -1)
@@ -1884,7 +1945,6 @@ upload(struct sftp_conn *s, int fd, const char *part, int64_t size,
     const char *esc, int *synced)
 {
 	LIBSSH2_SFTP_HANDLE *rh;
-	struct pace pc;
 	int64_t sent = 0;
 	ssize_t n, w;
 	size_t off;
@@ -1896,38 +1956,34 @@ upload(struct sftp_conn *s, int fd, const char *part, int64_t size,
 	    LIBSSH2_SFTP_OPENFILE, &st);
 	if (rh == NULL)
 		return st;
-	pc.mark = now_ms();
-	pc.mark_bytes = 0;
+	pace_start(s);
 	for (;;) {
 		if ((n = read(fd, s->buf, WRITE_CHUNK)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_error("sftp put-read-failed partner=%s file=\"%s\" "
 			    "error=\"%s\"", s->id, esc, strerror(errno));
+			s->pacing = 0;
 			r_close(s, rh, part);
 			return LOCAL_TROUBLE;
 		}
 		if (n == 0)
 			break;
 		for (off = 0; off < (size_t)n; off += (size_t)w) {
-			NB(s, w, libssh2_sftp_write(rh, s->buf + off,
+			NB_XFER(s, w, libssh2_sftp_write(rh, s->buf + off,
 			    (size_t)n - off));
+			if (w >= 0 && pace_check(s) == -1)
+				w = LIBSSH2_ERROR_EAGAIN;
 			if (w < 0) {
 				st = failed(s, (int)w, "write", part);
+				s->pacing = 0;
 				r_close(s, rh, part);
 				return st;
 			}
 			sent += w;
-			if (!pace_ok(s, &pc, sent)) {
-				log_error("sftp too-slow partner=%s "
-				    "file=\"%s\" bytes=%lld", s->id, esc,
-				    (long long)sent);
-				discard(s);
-				r_close(s, rh, part);
-				return -1;
-			}
 		}
 	}
+	s->pacing = 0;
 	if (sent != size) {
 		log_error("sftp put-changed partner=%s file=\"%s\" "
 		    "reason=\"local file changed size while uploading\"",

@@ -1339,6 +1339,98 @@ test_server_killed_mid_upload(void **state)
 	assert_false(exists(part));
 }
 
+/*
+ * A server that keeps answering, but slowly: the session is stopped 90
+ * ms of every 100, so it is never silent for a whole timeout, and the
+ * min-speed guard (absurdly high here) must end the transfer, in the
+ * middle of a libssh2 call if need be.
+ */
+static pid_t
+spawn_throttle(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct timespec stop = { 0, 90 * 1000000 };
+		struct timespec run = { 0, 10 * 1000000 };
+
+		for (;;) {
+			signal_sessions(SIGSTOP);
+			nanosleep(&stop, NULL);
+			signal_sessions(SIGCONT);
+			nanosleep(&run, NULL);
+		}
+	}
+	return pid;
+}
+
+static void
+end_throttle(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	signal_sessions(SIGCONT);
+}
+
+static void
+test_min_speed_guard(void **state)
+{
+	char dir[PATH_MAX], big[PATH_MAX], out[PATH_MAX], *cleanup = NULL;
+	struct transport_list l;
+	const char *log;
+	struct fx x;
+	int64_t t0, dt;
+	pid_t thr;
+	void *h;
+	int fd, rc;
+
+	(void)state;
+	path_of(dir, sizeof dir, "%s/slow", top);
+	path_of(out, sizeof out, "%s/slow-out", top);
+	mkdir_p(dir);
+	mkdir_p(out);
+	path_of(big, sizeof big, "%s/big.csv", dir);
+	write_big(big, BIG, 6);
+	fx_init(&x, dir);
+	x.sf.outbox = out;
+	x.sf.timeout_ms = 1000;
+	x.sf.min_speed = 1L << 40;	/* no real transfer is this fast */
+	assert_non_null(h = fx_open(&x));
+	assert_int_equal(transport_sftp.list(h, &l), 0);
+	thr = spawn_throttle();
+	capture_start();
+	t0 = now_ms();
+	rc = transport_sftp.fetch(h, &l.files[0], &fd, &cleanup);
+	dt = now_ms() - t0;
+	end_throttle(thr);
+	log = capture_end();
+	assert_int_equal(rc, -1);
+	assert_contains(log, "slower than min-speed");
+	assert_true(dt >= 900 && dt < 4000);
+	assert_int_equal(staging_temps(), 0);
+	transport_list_free(&l);
+	transport_sftp.close(h);
+
+	/* uploads too: libssh2 returns from a 2 MiB write only when all
+	 * of it is out, so the guard has to act inside the call */
+	assert_non_null(h = fx_open(&x));
+	thr = spawn_throttle();
+	capture_start();
+	t0 = now_ms();
+	assert_int_equal(transport_sftp.put(h, big, "big.csv"),
+	    TRANSPORT_PUT_RETRY);
+	dt = now_ms() - t0;
+	end_throttle(thr);
+	log = capture_end();
+	assert_contains(log, "slower than min-speed");
+	assert_true(dt >= 900 && dt < 4000);
+	assert_false(exists_in(out, "big.csv"));
+	transport_sftp.close(h);
+}
+
 int
 main(void)
 {
@@ -1360,6 +1452,7 @@ main(void)
 		cmocka_unit_test(test_server_killed_mid_download),
 		cmocka_unit_test(test_server_stopped_mid_download),
 		cmocka_unit_test(test_server_killed_mid_upload),
+		cmocka_unit_test(test_min_speed_guard),
 	};
 
 	log_init(LOG_LVL_INFO);
