@@ -2223,6 +2223,8 @@ transport_sftp_pin(const char *known_hosts_path, const char *line)
 	if ((slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
 		name = slash + 1;
+		if (slash != dir && fsio_mkdirs(dir, 0755) == -1)
+			goto out;
 		rc = fsio_atomic_write(slash == dir ? "/" : dir, name, data,
 		    len);
 	} else

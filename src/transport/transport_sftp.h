@@ -19,9 +19,10 @@
 int	transport_sftp_hostkey(const struct sftp_cfg *cfg, char *fingerprint,
 	    size_t fplen, char **known_hosts_line, char *err, size_t errlen);
 /*
- * Add line to the known_hosts file (created if missing) by writing a
- * new copy, fsyncing it and renaming it over the old one.  A line
- * already present is not added twice.  0, or -1 with errno.
+ * Add line to the known_hosts file (created, with its folder, if
+ * missing) by writing a new copy, fsyncing it and renaming it over the
+ * old one.  A line already present is not added twice.  0, or -1 with
+ * errno.
  */
 int	transport_sftp_pin(const char *known_hosts_path, const char *line);
 

@@ -1122,6 +1122,11 @@ test_hostkey_add_and_pin(void **state)
 	assert_non_null(h = fx_open(&x));
 	transport_sftp.close(h);
 	assert_int_equal(transport_sftp_pin(x.kh, "bad\nline"), -1);
+	/* a known_hosts that does not exist yet, in a new folder */
+	path_of(x.kh, sizeof x.kh, "%s/fresh/etc/known_hosts", top);
+	assert_int_equal(transport_sftp_pin(x.kh, line), 0);
+	assert_non_null(h = fx_open(&x));
+	transport_sftp.close(h);
 	free(line);
 
 	/* a closed port fails at once */
