@@ -436,20 +436,28 @@ judge(struct apply *a, int rc, struct store_file *f, char *reason,
 	f->reason = reason;
 }
 
+/* The caller's buffers behind f->reason and f->encoding, which outlive
+ * apply_file(). */
+struct verdict {
+	char	reason[640];
+	char	encoding[64];
+};
+
 /* Steps 4–6 inside one transaction.  0, or -1 on store failure. */
 static int
 apply_file(struct pipeline *pl, const struct partner *p,
-    const struct spec *spec, struct store_file *f, const char *archived)
+    const struct spec *spec, struct store_file *f, const char *archived,
+    struct verdict *v)
 {
 	struct apply a = { 0 };
-	char reason[640];
+	char *reason = v->reason;
 	size_t t;
 	int rc;
 
 	if (store_begin(pl->store) == -1)
 		return -1;
 	if (spec == NULL) {
-		snprintf(reason, sizeof reason, "no file rule of partner %s "
+		snprintf(reason, sizeof v->reason, "no file rule of partner %s "
 		    "matches the name '%s'", p->id, f->name);
 		f->status = FILE_REJECTED;
 		f->reason = reason;
@@ -488,8 +496,9 @@ apply_file(struct pipeline *pl, const struct partner *p,
 	}
 	if ((rc = apply_records(pl, &a, 1)) == -1)
 		goto fail;
-	judge(&a, rc, f, reason, sizeof reason);
-	f->encoding = a.encoding[0] ? a.encoding : NULL;
+	judge(&a, rc, f, reason, sizeof v->reason);
+	snprintf(v->encoding, sizeof v->encoding, "%s", a.encoding);
+	f->encoding = v->encoding[0] ? v->encoding : NULL;
 	if (f->status == FILE_REJECTED) {
 		unsigned long total = a.total, rejected = a.rejected;
 
@@ -539,6 +548,7 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	const struct file_rule *rule;
 	const struct spec *spec;
 	struct store_file f = { 0 }, done;
+	struct verdict verdict;
 	struct stat before, after;
 	char err[512], esc[512], *archdir = NULL, *shadir = NULL;
 	char *tmp = NULL, *archived = NULL, *relarch = NULL;
@@ -638,7 +648,7 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	}
 
 	/* steps 5 and 6 */
-	if (apply_file(pl, p, spec, &f, archived) == -1)
+	if (apply_file(pl, p, spec, &f, archived, &verdict) == -1)
 		goto out;
 	count(pl, &f);
 	log_info("pipeline %s partner=%s file=\"%s\" id=%lld mapping=%s "
