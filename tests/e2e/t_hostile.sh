@@ -23,11 +23,15 @@ ln -s "$T/secret.txt" "$H/inbox/odr-cn/cases-link.csv"
 mkfifo "$H/inbox/odr-cn/cases-fifo.csv"
 cp "$TOP/inbox/odr-cn/cases-20261126.csv" "$H/inbox/odr-cn/"
 
-out=$( (ulimit -v 1000000; CROSSDOCK_NOW=$NOW timeout 120 /usr/bin/time -f 'maxrss_kb=%M' \
+# A 1 GB address-space limit, except under ASan (its shadow memory
+# needs a huge reservation) where the RSS bound is looser too.
+limit=1000000; maxrss=120000
+[ -n "${CROSSDOCK_SAN:-}" ] && { limit=unlimited; maxrss=400000; }
+out=$( (ulimit -v $limit; CROSSDOCK_NOW=$NOW timeout 300 /usr/bin/time -f 'maxrss_kb=%M' \
     "$CROSSDOCK" run --once --config "$H/etc/crossdock.conf") 2>"$T/log"); rc=$?
-eq "the batch finishes (no hang on the FIFO, no crash) under a 1 GB address-space limit" "$rc" 0
+eq "the batch finishes (no hang on the FIFO, no crash), address space limited to $limit KB" "$rc" 0
 rss=$(sed -n 's/^maxrss_kb=//p' "$T/log")
-check "peak memory stays bounded with a 100 MB line (${rss} KB)" [ "${rss:-999999}" -lt 120000 ]
+check "peak memory stays bounded with a 100 MB line (${rss} KB < $maxrss)" [ "${rss:-999999}" -lt $maxrss ]
 has "the good file still applied" "$out" "partial=1"
 
 reason() { sq "$H" "select status||': '||reason from inbound_file where name='$1'"; }
