@@ -1505,11 +1505,16 @@ look(struct sftp_conn *s, const char *dir, int report,
 	return 0;
 }
 
-/* Move l's files that pass keep() into out; count the others waiting. */
+/*
+ * Move l's files that pass keep() into out; the others wait for a later
+ * poll, counted and logged with the reason (as receive/scan.c does).
+ */
 static void
-keep_into(struct transport_list *out, struct transport_list *l,
-    int (*keep)(const struct transport_file *, void *), void *arg)
+keep_into(struct sftp_conn *s, struct transport_list *out,
+    struct transport_list *l, int (*keep)(const struct transport_file *,
+    void *), void *arg, const char *reason)
 {
+	char esc[512];
 	size_t i;
 
 	for (i = 0; i < l->nfiles; i++) {
@@ -1519,11 +1524,21 @@ keep_into(struct transport_list *out, struct transport_list *l,
 			out->files = xreallocarray(out->files, out->nfiles + 1,
 			    sizeof *out->files);
 			out->files[out->nfiles++] = *f;
-		} else {
-			out->waiting++;
-			free(f->name);
-			free(f->dir);
+			continue;
 		}
+		out->waiting++;
+		log_esc(esc, sizeof esc, f->name);
+		if (f->size == 0)
+			log_info("sftp waiting partner=%s file=\"%s\" "
+			    "reason=empty", s->id, esc);
+		else if (strcmp(reason, "no-marker") == 0)
+			log_debug("sftp waiting partner=%s file=\"%s\" "
+			    "reason=%s", s->id, esc, reason);
+		else
+			log_info("sftp waiting partner=%s file=\"%s\" "
+			    "reason=%s", s->id, esc, reason);
+		free(f->name);
+		free(f->dir);
 	}
 	free(l->files);
 	l->files = NULL;
@@ -1580,6 +1595,9 @@ claim(struct sftp_conn *s, struct transport_list *l, unsigned long *waiting)
 
 		if (f->size == 0) {
 			(*waiting)++;
+			log_info("sftp waiting partner=%s file=\"%s\" "
+			    "reason=empty", s->id,
+			    log_esc(esc, sizeof esc, f->name));
 			continue;
 		}
 		from = join(f->dir, f->name);
@@ -1634,7 +1652,7 @@ sftp_list(void *h, struct transport_list *out)
 		for (i = 0; i < cfg->ninboxes; i++)
 			if (look(s, cfg->inboxes[i], 1, &cand, NULL) == -1)
 				goto out;
-		keep_into(out, &cand, keep_stable, &first);
+		keep_into(s, out, &cand, keep_stable, &first, "changing");
 		break;
 	case PICKUP_MARKER:
 		for (i = 0; i < cfg->ninboxes; i++)
@@ -1643,7 +1661,7 @@ sftp_list(void *h, struct transport_list *out)
 		qsort(mk.v, mk.n, sizeof *mk.v, cmp_str);
 		ma.s = s;
 		ma.mk = &mk;
-		keep_into(out, &cand, keep_marked, &ma);
+		keep_into(s, out, &cand, keep_marked, &ma, "no-marker");
 		break;
 	case PICKUP_CLAIM:
 		for (i = 0; i < cfg->ninboxes; i++) {
@@ -1656,7 +1674,7 @@ sftp_list(void *h, struct transport_list *out)
 		 * claimed and did not finish */
 		if (look(s, cfg->claim_dir, 1, &cand, NULL) == -1)
 			goto out;
-		keep_into(out, &cand, keep_all, NULL);
+		keep_into(s, out, &cand, keep_all, NULL, "empty");
 		break;
 	}
 	out->special += cand.special + first.special;

@@ -683,9 +683,12 @@ test_settle_skips_growing_file(void **state)
 		}
 	}
 	assert_true(writer > 0);
+	capture_start();
 	assert_int_equal(transport_sftp.list(h, &l), 0);
 	kill(writer, SIGKILL);
 	waitpid(writer, &status, 0);
+	assert_contains(capture_end(),
+	    "file=\"growing.csv\" reason=changing");
 
 	assert_int_equal(l.nfiles, 1);
 	assert_string_equal(l.files[0].name, "stable.csv");
