@@ -13,11 +13,14 @@
 # fetch: streamed into a staging file, fsync'd, re-checked by a fresh
 # stat) and with OpenSSH's `sftp -b` (get into a file on the same disk;
 # it does not fsync), from the same server in the same run.  Both times
-# include connecting and logging in.  Then one poll (list()) of a remote
+# include connecting and logging in.  For an equal comparison the time
+# of OpenSSH's get plus an fsync of its file (sync FILE) is reported as
+# well, as openssh_sftp_download_fsync_mb_s.  Then one poll (list()) of a remote
 # folder of small files, pickup "settle 0": two listings, every file
 # returned.  Prints name=value lines:
 #   sftp_download_mb_s, openssh_sftp_download_mb_s,
 #   sftp_download_vs_openssh (ours / theirs; target >= 0.8),
+#   openssh_sftp_download_fsync_mb_s, sftp_download_vs_openssh_fsync,
 #   sftp_poll_10000_s (target < 5)
 # MB = 10^6 bytes.  The bench driver (bench/bench_sftp.c) is compiled
 # here against BUILD's objects, so run `make` first.
@@ -79,6 +82,7 @@ openssh_get() {
 
 : >"$work/ours"
 : >"$work/theirs"
+: >"$work/theirs_sync"
 i=0
 while [ $i -lt "$runs" ]; do
 	i=$((i + 1))
@@ -94,9 +98,12 @@ while [ $i -lt "$runs" ]; do
 	t0=$(now)
 	if openssh_get; then
 		t1=$(now)
+		sync "$work/staging/openssh.bin"
+		t2=$(now)
 		t=$(echo "$t1 - $t0" | bc)
 		echo "$t" >>"$work/theirs"
-		note "run $i openssh: ${t}s"
+		echo "$t2 - $t0" | bc >>"$work/theirs_sync"
+		note "run $i openssh: ${t}s (with fsync $(echo "$t2 - $t0" | bc)s)"
 	else
 		note "run $i openssh: failed"
 		fail=1
@@ -105,16 +112,22 @@ while [ $i -lt "$runs" ]; do
 done
 ours=$(median <"$work/ours")
 theirs=$(median <"$work/theirs")
+theirs_sync=$(median <"$work/theirs_sync")
 if [ -n "$ours" ] && [ -n "$theirs" ]; then
 	ours_mb=$(echo "scale=1; $bytes / 1000000 / $ours" | bc)
 	theirs_mb=$(echo "scale=1; $bytes / 1000000 / $theirs" | bc)
+	sync_mb=$(echo "scale=1; $bytes / 1000000 / $theirs_sync" | bc)
 	emit sftp_download_mb_s "$ours_mb"
 	emit openssh_sftp_download_mb_s "$theirs_mb"
 	emit sftp_download_vs_openssh "$(echo "scale=2; $ours_mb / $theirs_mb" | bc)"
+	emit openssh_sftp_download_fsync_mb_s "$sync_mb"
+	emit sftp_download_vs_openssh_fsync "$(echo "scale=2; $ours_mb / $sync_mb" | bc)"
 else
-	emit sftp_download_mb_s error
-	emit openssh_sftp_download_mb_s error
-	emit sftp_download_vs_openssh error
+	for n in sftp_download_mb_s openssh_sftp_download_mb_s \
+	    sftp_download_vs_openssh openssh_sftp_download_fsync_mb_s \
+	    sftp_download_vs_openssh_fsync; do
+		emit "$n" error
+	done
 	fail=1
 fi
 rm -f "$work/remote/big.bin"
