@@ -1703,6 +1703,7 @@ sftp_list(void *h, struct transport_list *out)
  * system time (3 s per GB instead of 0.3), smaller ones never did.
  */
 #define LOCAL_WRITE	(256 * 1024)
+#define FLUSH_EVERY	(16 * 1024 * 1024)	/* early write-back */
 
 static int
 write_all(int fd, const char *p, size_t n)
@@ -1767,7 +1768,7 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 	LIBSSH2_SFTP_ATTRIBUTES a;
 	LIBSSH2_SFTP_HANDLE *rh = NULL;
 	char esc[512], *path, *tmp = NULL;
-	int64_t got = 0, t0;
+	int64_t got = 0, flushed = 0, t0;
 	ssize_t n;
 	long st;
 	int fd = -1, rc = -1;
@@ -1824,6 +1825,13 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 			goto out;
 		}
 		got += n;
+		/* start the disk on what we have, so the fsync at the end
+		 * waits for the tail only (it cost 15% of a 1 GB download) */
+		if (got - flushed >= FLUSH_EVERY) {
+			sync_file_range(fd, flushed, got - flushed,
+			    SYNC_FILE_RANGE_WRITE);
+			flushed = got;
+		}
 		if (got > f->size) {
 			log_info("sftp changed partner=%s file=\"%s\" "
 			    "when=during", s->id, esc);
