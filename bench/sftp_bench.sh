@@ -44,7 +44,10 @@ trap 'exit 1' INT TERM
 
 emit() { printf '%s=%s\n' "$1" "$2"; }
 note() { printf '# %s\n' "$*" >&2; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 now() { date +%s.%N; }
 
 objs=$(find "$build/src" -name '*.o' ! -name main.o 2>/dev/null)
@@ -119,9 +122,9 @@ if [ -n "$ours" ] && [ -n "$theirs" ]; then
 	sync_mb=$(echo "scale=1; $bytes / 1000000 / $theirs_sync" | bc)
 	emit sftp_download_mb_s "$ours_mb"
 	emit openssh_sftp_download_mb_s "$theirs_mb"
-	emit sftp_download_vs_openssh "$(echo "scale=2; $ours_mb / $theirs_mb" | bc)"
+	emit sftp_download_vs_openssh "$(ratio "$ours_mb" "$theirs_mb")"
 	emit openssh_sftp_download_fsync_mb_s "$sync_mb"
-	emit sftp_download_vs_openssh_fsync "$(echo "scale=2; $ours_mb / $sync_mb" | bc)"
+	emit sftp_download_vs_openssh_fsync "$(ratio "$ours_mb" "$sync_mb")"
 else
 	for n in sftp_download_mb_s openssh_sftp_download_mb_s \
 	    sftp_download_vs_openssh openssh_sftp_download_fsync_mb_s \

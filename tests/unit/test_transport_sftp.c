@@ -1184,6 +1184,19 @@ test_client_keys(void **state)
 	log = capture_end();
 	assert_contains(log, "passphrase");
 	assert_null(strstr(log, "guess"));
+
+	/* a password from its file: this server takes keys only; the
+	 * refusal is reported and the password is nowhere in the log */
+	x.sf.key = NULL;
+	x.sf.passphrase_file = NULL;
+	path_of(pass, sizeof pass, "%s/password", top);
+	write_file(pass, "hunter2\n", 8);
+	x.sf.password_file = pass;
+	capture_start();
+	assert_null(fx_open(&x));
+	log = capture_end();
+	assert_contains(log, "password login");
+	assert_null(strstr(log, "hunter2"));
 }
 
 /* ------------------------------------------------------------------ */
