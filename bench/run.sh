@@ -366,6 +366,9 @@ target target_csv_ingest_vs_sqlite_import_le_1.5 "$ratio" 'v <= 1.5'
 target target_csv_peak_rss_lt_64mb "$rss1" 'v < 64'
 target target_csv_peak_rss_10x_lt_64mb "$rss10" 'v < 64'
 
+# ---- SFTP: the transport against OpenSSH's sftp, same server, same run
+sh "$top/bench/sftp_bench.sh" "$build" | tee -a "$results" || fail=1
+
 emit bench_loadavg_end "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)"
 
 # ---- clean up: keep only results.txt

@@ -33,6 +33,8 @@ struct transport_file {
 	int64_t	 dev, ino;	/* SFTP: 0 and a hash of dir/name */
 };
 
+/* A listing owns every file's name and dir (each its own allocation);
+ * transport_list_free() frees them. */
 struct transport_list {
 	struct transport_file	*files;	/* sorted by dir, then name */
 	size_t			 nfiles;
@@ -60,8 +62,10 @@ struct transport_ops {
 	 * remote files the download is complete, fsync'd and its size
 	 * re-checked against a fresh stat before this returns.  *cleanup
 	 * (caller frees, may be NULL) is a local path to unlink after use.
-	 * 0, 1 = not ready after all (changed, vanished: try next time),
-	 * -1 = failed (logged; the connection is no longer usable).
+	 * 0, 1 = not ready after all (changed, vanished, unreadable: try
+	 * next time), -1 = failed (logged): the connection or the local
+	 * staging area is unusable, and the caller stops taking files from
+	 * this source for this run.
 	 */
 	int	 (*fetch)(void *, const struct transport_file *f, int *fd,
 		    char **cleanup);

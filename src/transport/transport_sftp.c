@@ -1645,8 +1645,9 @@ sftp_list(void *h, struct transport_list *out)
 		for (i = 0; i < cfg->ninboxes; i++)
 			if (look(s, cfg->inboxes[i], 0, &first, NULL) == -1)
 				goto out;
-		qsort(first.files, first.nfiles, sizeof *first.files,
-		    cmp_file);
+		if (first.nfiles > 1)
+			qsort(first.files, first.nfiles, sizeof *first.files,
+			    cmp_file);
 		if (cfg->settle_ms > 0)
 			sleep_ms(cfg->settle_ms);
 		for (i = 0; i < cfg->ninboxes; i++)
@@ -1658,7 +1659,8 @@ sftp_list(void *h, struct transport_list *out)
 		for (i = 0; i < cfg->ninboxes; i++)
 			if (look(s, cfg->inboxes[i], 1, &cand, &mk) == -1)
 				goto out;
-		qsort(mk.v, mk.n, sizeof *mk.v, cmp_str);
+		if (mk.n > 1)
+			qsort(mk.v, mk.n, sizeof *mk.v, cmp_str);
 		ma.s = s;
 		ma.mk = &mk;
 		keep_into(s, out, &cand, keep_marked, &ma, "no-marker");
@@ -1679,7 +1681,8 @@ sftp_list(void *h, struct transport_list *out)
 	}
 	out->special += cand.special + first.special;
 	out->unsafe += cand.unsafe + first.unsafe;
-	qsort(out->files, out->nfiles, sizeof *out->files, cmp_file);
+	if (out->nfiles > 1)
+		qsort(out->files, out->nfiles, sizeof *out->files, cmp_file);
 	log_debug("sftp listed partner=%s ready=%zu waiting=%lu special=%lu "
 	    "unsafe=%lu", s->id, out->nfiles, out->waiting, out->special,
 	    out->unsafe);
