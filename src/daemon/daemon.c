@@ -2,6 +2,11 @@
  * daemon.c — crossdock daemon: the same pipeline as "run --once", on a
  * timer per partner.
  *
+ * A partner whose server is unreachable is polled again after a delay
+ * that doubles with each failure, from its poll interval up to its
+ * backoff-max, so a dead server costs its connect timeout rarely and
+ * the partners after it are not held up poll after poll.
+ *
  * Signals only set flags (async-signal-safe); the loop acts on them
  * between files.  The sleep between polls is a nanosleep that a signal
  * interrupts, so a SIGTERM is acted on at once when idle and after the
@@ -52,8 +57,24 @@ interval(const struct config *c, const struct partner *p)
 	return ms;
 }
 
+/* The delay before partner p's next poll after `failures` unreachable
+ * polls in a row. */
+static long
+delay(const struct config *c, const struct partner *p, int failures)
+{
+	long ms = interval(c, p), cap;
+	int i;
+
+	if (failures == 0 || p->sftp == NULL)
+		return ms;
+	cap = p->sftp->backoff_max_ms > ms ? p->sftp->backoff_max_ms : ms;
+	for (i = 0; i < failures && ms < cap; i++)
+		ms *= 2;
+	return ms < cap ? ms : cap;
+}
+
 static void
-reload(const char *path, struct config **cfg, int64_t **due)
+reload(const char *path, struct config **cfg, int64_t **due, int **down)
 {
 	struct diag *d = diag_new();
 	struct config *n;
@@ -79,6 +100,8 @@ reload(const char *path, struct config **cfg, int64_t **due)
 	*cfg = n;
 	free(*due);
 	*due = xcalloc(n->npartners ? n->npartners : 1, sizeof **due);
+	free(*down);
+	*down = xcalloc(n->npartners ? n->npartners : 1, sizeof **down);
 	log_info("daemon reloaded config=%s partners=%zu mappings=%zu", path,
 	    n->npartners, n->nspecs);
 }
@@ -93,6 +116,7 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 	struct timespec nap;
 	const struct pipeline_summary *sum;
 	int64_t *due, t, next, now;
+	int *down;
 	size_t i;
 	int rc = 0;
 
@@ -106,12 +130,13 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 	signal(SIGPIPE, SIG_IGN);
 
 	due = xcalloc((*cfg)->npartners ? (*cfg)->npartners : 1, sizeof *due);
+	down = xcalloc((*cfg)->npartners ? (*cfg)->npartners : 1, sizeof *down);
 	log_info("daemon started partners=%zu store=%s", (*cfg)->npartners,
 	    (*cfg)->store);
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
-			reload(config_path, cfg, &due);
+			reload(config_path, cfg, &due, &down);
 		}
 		for (i = 0; i < (*cfg)->npartners && !got_term; i++) {
 			const struct partner *p = &(*cfg)->partners[i];
@@ -138,8 +163,15 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 				    sum->files_rejected, sum->files_duplicate,
 				    ds.delivered, ds.retrying, ds.failed +
 				    ds.conflicts);
+			if (sum->sources_down) {
+				down[i]++;
+				log_warn("daemon partner-unreachable partner=%s "
+				    "failures=%d next_poll_ms=%ld", p->id, down[i],
+				    delay(*cfg, p, down[i]));
+			} else
+				down[i] = 0;
 			pipeline_free(pl);
-			due[i] = now_ms() + interval(*cfg, p);
+			due[i] = now_ms() + delay(*cfg, p, down[i]);
 		}
 		if (got_term || got_hup)
 			continue;
@@ -156,5 +188,6 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 	}
 	log_info("daemon stopping reason=signal");
 	free(due);
+	free(down);
 	return rc;
 }

@@ -683,9 +683,12 @@ receive(struct pipeline *pl, const struct partner *p,
 	size_t i;
 	int fd, r, rc = 0;
 
-	if ((src.handle = ops->open(p, pl->cfg)) == NULL)
+	if ((src.handle = ops->open(p, pl->cfg)) == NULL) {
+		pl->sum.sources_down++;
 		return 0;	/* logged by the transport; others go on */
+	}
 	if (ops->list(src.handle, &list) == -1) {
+		pl->sum.sources_down++;
 		ops->close(src.handle);
 		return 0;
 	}

@@ -17,6 +17,8 @@ struct pipeline_summary {
 	unsigned long	files_duplicate;
 	unsigned long	files_waiting;	/* incomplete: taken next time */
 	unsigned long	files_skipped;	/* special or unsafe: left alone */
+	unsigned long	sources_down;	/* sources that could not be opened
+					   or listed (unreachable servers) */
 	unsigned long	records_applied;
 	unsigned long	records_rejected;
 	unsigned long	rows_stored;

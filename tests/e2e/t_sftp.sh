@@ -266,6 +266,28 @@ eq "the next attempt delivers it whole" "$(sha256sum < "$R/sfx/in/bulk.bin")" "$
 eq "delivered on the second attempt" "$(sq "$H" "select status||':'||attempts from outbound_file where name='bulk.bin'")" "delivered:2"
 check "no .part left behind" test ! -e "$R/sfx/in/.bulk.bin.part"
 
+# 12a. the daemon: an unreachable partner backs off, the others flow
+H6=$T/h-daemon
+mkdir -p "$H6/etc"
+{ echo "home $H6"; echo "mappings $TOP/mappings"; echo "poll 500ms"
+  partner sfx carrier carrier-sf-tracking 'tracking-*.csv' settle delete "$S/id_ed25519" "$S/known_hosts" "$silent_port"
+  partner boc bank bank-settlement-csv 'settlement-*.csv' settle delete; } |
+    sed -e 's/^\t\tsettle 1s/\t\tsettle 0/' -e 's/^\t\tbackoff 2s/\t\tpoll 500ms\n\t\tbackoff 2s/' \
+    -e 's/^\t\tconnect-timeout 3s/\t\tconnect-timeout 1s/' > "$H6/etc/crossdock.conf"
+CROSSDOCK_NOW=$NOW "$CROSSDOCK" daemon --config "$H6/etc/crossdock.conf" 2>"$T/daemon.log" &
+dpid=$!
+for n in 1 2 3; do
+	sed "s/;BOCFRA26/;BOCFRD$n/" "$TOP/inbox/bank-boc/settlement-20261126.csv" > "$R/boc/out/settlement-d$n.csv"
+	sleep 1.5
+done
+sleep 2
+kill -TERM $dpid; wait $dpid; rc=$?
+eq "daemon with a dead partner exits 0 on SIGTERM" "$rc" 0
+eq "the healthy partner's three files were all applied meanwhile" "$(sq "$H6" "select count(*) from inbound_file where name like 'settlement-d%' and status='partial'")" 3
+has "the dead partner is backed off" "$(cat "$T/daemon.log")" "daemon partner-unreachable partner=sfx failures=2 next_poll_ms=2000"
+tries=$(grep -c 'sftp connect-failed partner=sfx' "$T/daemon.log")
+check "the dead partner was not retried every poll ($tries attempts in ~7 s of 500 ms polls)" [ "$tries" -le 5 ]
+
 # 12. the server down: retries back off, then give up to the error folder
 sh "$TOP/tests/sftp/sshd.sh" stop "$S"
 echo "late" > "$H/outbox/sfx/updates-3.csv"
