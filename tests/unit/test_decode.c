@@ -19,47 +19,7 @@
 
 #include "map/decode.h"
 
-static char dir[64];
-static char pathbuf[4][4096];
-static int npath;
-
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/test_decode.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Write a fixture; the returned path is valid for the next 3 calls. */
-static const char *
-fixture(const char *name, const void *data, size_t len)
-{
-	char *p = pathbuf[npath++ % 4];
-	FILE *fp;
-
-	snprintf(p, sizeof pathbuf[0], "%s/%s", dir, name);
-	assert_non_null(fp = fopen(p, "wb"));
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-	return p;
-}
+#include "fixture.h"
 
 /* Everything decode hands out, until end or fault; *rc is the last. */
 static char *
@@ -270,7 +230,7 @@ t_open_errors(void **state)
 	assert_null(decode_open(fixture("x.csv", S("x\n")), "NO-SUCH-ENC",
 	    errbuf, sizeof errbuf));
 	assert_string_equal(errbuf, "unknown encoding 'NO-SUCH-ENC'");
-	snprintf(path, sizeof path, "%s/absent.csv", dir);
+	snprintf(path, sizeof path, "%s/absent.csv", fixture_dir);
 	assert_null(decode_open(path, NULL, errbuf, sizeof errbuf));
 	assert_non_null(strstr(errbuf, "No such file"));
 }
@@ -374,5 +334,5 @@ main(void)
 		cmocka_unit_test(t_chunk_boundaries),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }

@@ -30,59 +30,7 @@ struct tspec {
 	const struct spec_src	*slots[MAXSLOTS];
 };
 
-static char dir[64];
-static char pathbuf[4][4096];
-static int npath;
-
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/test_map_csv.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *
-fixture(const char *name, const void *data, size_t len)
-{
-	char *p = pathbuf[npath++ % 4];
-	FILE *fp;
-
-	snprintf(p, sizeof pathbuf[0], "%s/%s", dir, name);
-	assert_non_null(fp = fopen(p, "wb"));
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-	return p;
-}
-
-#define FIX(name, s)	fixture((name), (s), sizeof(s) - 1)
-
-static const char *
-hostile(const char *name)
-{
-	const char *top = getenv("CROSSDOCK_TOP");
-	char *p = pathbuf[npath++ % 4];
-
-	snprintf(p, sizeof pathbuf[0], "%s/tests/data/hostile/%s",
-	    top ? top : ".", name);
-	return p;
-}
+#include "fixture.h"
 
 static void
 tspec_init(struct tspec *t)
@@ -241,7 +189,7 @@ t_huge_line(void **state)
 	assert_non_null(buf = malloc(block));
 	for (i = 0; i < block; i++)
 		buf[i] = i % 8 == 7 ? ',' : 'a' + (char)(i % 8);
-	snprintf(path, sizeof path, "%s/huge-line.csv", dir);
+	snprintf(path, sizeof path, "%s/huge-line.csv", fixture_dir);
 	assert_non_null(fp = fopen(path, "wb"));
 	for (i = 0; i < blocks; i++)
 		assert_int_equal(fwrite(buf, 1, block, fp), block);
@@ -778,5 +726,5 @@ main(void)
 		cmocka_unit_test(t_open_errors),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }

@@ -31,59 +31,7 @@ struct tspec {
 	struct spec_context	 ctx[4];
 };
 
-static char dir[64];
-static char pathbuf[4][4096];
-static int npath;
-
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/test_map_xml.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *
-fixture(const char *name, const void *data, size_t len)
-{
-	char *p = pathbuf[npath++ % 4];
-	FILE *fp;
-
-	snprintf(p, sizeof pathbuf[0], "%s/%s", dir, name);
-	assert_non_null(fp = fopen(p, "wb"));
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-	return p;
-}
-
-#define FIX(name, s)	fixture((name), (s), sizeof(s) - 1)
-
-static const char *
-hostile(const char *name)
-{
-	const char *top = getenv("CROSSDOCK_TOP");
-	char *p = pathbuf[npath++ % 4];
-
-	snprintf(p, sizeof pathbuf[0], "%s/tests/data/hostile/%s",
-	    top ? top : ".", name);
-	return p;
-}
+#include "fixture.h"
 
 static void
 tspec_init(struct tspec *t, const char *record_path)
@@ -420,7 +368,7 @@ t_hostile_corpus(void **state)
 
 	(void)state;
 	/* libxml2 must not write to stderr: catch it in a file. */
-	snprintf(errpath, sizeof errpath, "%s/stderr", dir);
+	snprintf(errpath, sizeof errpath, "%s/stderr", fixture_dir);
 	assert_true((fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC,
 	    0600)) != -1);
 	fflush(stderr);
@@ -689,5 +637,5 @@ main(void)
 		cmocka_unit_test(t_open_errors),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }
