@@ -381,7 +381,16 @@ apply_records(struct pipeline *pl, struct apply *a, int insert)
 	if (rc == -1)
 		snprintf(a->ferr, sizeof a->ferr, "%s", map_reader_error(rd));
 	map_reader_close(rd);
-	return rc == -1 ? 1 : 0;
+	if (rc == -1)
+		return 1;	/* rejected: the savepoint drops the stage */
+	for (t = 0; insert && t < spec->ntargets; t++) {
+		unsigned long n;
+
+		if (store_rows_flush(a->rows[t], &n) == -1)
+			return -1;
+		a->stored += n;
+	}
+	return 0;
  storefail:
 	map_reader_close(rd);
 	return -1;

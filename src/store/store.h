@@ -92,13 +92,24 @@ int store_reject_insert(struct store *, int64_t file_id,
     unsigned long record_no, unsigned long line, const char *field,
     const char *rule, const char *value, const char *message);
 
-/* A prepared insert for entity e, reusable for every row of a file. */
+/*
+ * A prepared insert for entity e, reusable for every row of one file,
+ * inside the file's transaction.  Rows of a keep-first entity are
+ * staged and reach the entity's table, in natural-key order, only at
+ * store_rows_flush(): a random-key unique index is the dominant cost of
+ * a bulk load, and sorted inserts avoid most of it.
+ */
 struct store_rows *store_rows_prepare(struct store *, const struct entity *e);
-/* Insert one row; *stored is 1 when new, 0 when the natural key already
- * existed (and, for KEEP_NEWEST, it was not newer).  0 or -1. */
+/* Insert (or stage) one row; *stored is the number of new rows known
+ * now: 1 or 0 for direct inserts (0: the natural key existed and, for
+ * KEEP_NEWEST, was not newer), always 0 for staged ones.  0 or -1. */
 int store_rows_insert(struct store_rows *, const char *partner,
     int64_t file_id, unsigned long record_no, const struct value *vals,
     int *stored);
+/* Move the staged rows into the entity's table, the first record of a
+ * natural key winning as with direct inserts; *stored: how many were
+ * new.  A no-op for direct inserts.  0 or -1. */
+int store_rows_flush(struct store_rows *, unsigned long *stored);
 void store_rows_free(struct store_rows *);
 
 /* ---- outbound ledger ---------------------------------------------- */

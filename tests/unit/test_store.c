@@ -161,6 +161,9 @@ test_rows_keep_first(void **state)
 	const struct entity *e = entity_find("tracking_event");
 	struct store_rows *r;
 	struct value v[8];
+	unsigned long n;
+	char dump[8192];
+	FILE *fp;
 	int stored, i;
 
 	(void)state;
@@ -176,13 +179,26 @@ test_rows_keep_first(void **state)
 	assert_int_equal(store_begin(s), 0);
 	assert_non_null(r = store_rows_prepare(s, e));
 	assert_int_equal(store_rows_insert(r, "p1", 1, 1, v, &stored), 0);
-	assert_int_equal(stored, 1);
+	assert_int_equal(stored, 0);		/* staged until the flush */
 	v[7].text = "y";	/* detail differs, natural key the same */
 	assert_int_equal(store_rows_insert(r, "p1", 1, 2, v, &stored), 0);
-	assert_int_equal(stored, 0);
 	v[2].text = "z";	/* another event code: a new event */
 	assert_int_equal(store_rows_insert(r, "p1", 1, 3, v, &stored), 0);
-	assert_int_equal(stored, 1);
+	assert_int_equal(store_rows_flush(r, &n), 0);
+	assert_int_equal(n, 2);
+	/* the first record of a key won, as a direct insert would */
+	fp = fmemopen(dump, sizeof dump, "w");
+	assert_int_equal(store_dump(s, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(dump, "record_no=1|carrier=x|waybill=x|"
+	    "event_code=x|status=delivered|event_time=x|location=NULL|"
+	    "facility=x|detail=x"));
+	assert_null(strstr(dump, "record_no=2|"));
+	/* the same key in a later file stores nothing */
+	v[2].text = "x";
+	assert_int_equal(store_rows_insert(r, "p1", 2, 1, v, &stored), 0);
+	assert_int_equal(store_rows_flush(r, &n), 0);
+	assert_int_equal(n, 0);
 	store_rows_free(r);
 	assert_int_equal(store_commit(s), 0);
 	store_close(s);
