@@ -91,6 +91,9 @@ install: all
 	install -m 644 mappings/*.xml mappings/*.rng \
 	    $(DESTDIR)$(SHAREDIR)/mappings/
 	install -m 644 etc/crossdock.conf $(DESTDIR)$(SYSCONFDIR)/crossdock.conf.example
+	install -d $(DESTDIR)$(SHAREDIR)/systemd
+	install -m 644 etc/crossdock.service etc/crossdock-once.service \
+	    etc/crossdock-once.timer $(DESTDIR)$(SHAREDIR)/systemd/
 
 clean:
 	rm -rf build build-san crossdock
