@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/diag.h"
 #include "money.h"
 
 struct currency {
@@ -105,22 +106,6 @@ is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * Length of a grouping separator at s (n bytes left), or 0.  With ' '
  * as the grouping separator the two Unicode spaces that French and
@@ -165,7 +150,7 @@ money_parse(const char *s, size_t len, int exp, char dec, char grp,
 	char nb[16];
 
 	if (exp < 0 || exp > 18) {
-		seterr(errbuf, errlen, "invalid currency exponent %d", exp);
+		diag_set(errbuf, errlen, "invalid currency exponent %d", exp);
 		return -1;
 	}
 	if (grp == dec)
@@ -220,7 +205,7 @@ money_parse(const char *s, size_t len, int exp, char dec, char grp,
 			mag = mag * 10 + (uint64_t)(*p - '0');
 		}
 		if (nfrac > exp && p == end) {
-			seterr(errbuf, errlen, "'%.*s' has more decimals than "
+			diag_set(errbuf, errlen, "'%.*s' has more decimals than "
 			    "the currency allows (%d)", (int)shown, start, exp);
 			return -1;
 		}
@@ -245,14 +230,14 @@ money_parse(const char *s, size_t len, int exp, char dec, char grp,
 	return 0;
 
 misplaced:
-	seterr(errbuf, errlen, "misplaced grouping separator %s",
+	diag_set(errbuf, errlen, "misplaced grouping separator %s",
 	    sep_name(grp, nb, sizeof(nb)));
 	return -1;
 nan:
-	seterr(errbuf, errlen, "not a number");
+	diag_set(errbuf, errlen, "not a number");
 	return -1;
 overflow:
-	seterr(errbuf, errlen, "'%.*s' is too large for an amount",
+	diag_set(errbuf, errlen, "'%.*s' is too large for an amount",
 	    (int)shown, start);
 	return -1;
 }

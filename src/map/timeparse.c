@@ -43,6 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../util/diag.h"
 #include "../util/xmalloc.h"
 #include "timeparse.h"
 
@@ -71,22 +72,6 @@ static const char *const month_names[12] = {
 	"january", "february", "march", "april", "may", "june", "july",
 	"august", "september", "october", "november", "december",
 };
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Calendar arithmetic (proleptic Gregorian), after H. Hinnant. */
 
@@ -899,17 +884,17 @@ scan_fmt(const char *p, const char *end, const char *fmt, struct civil *c,
 				return -1;
 			break;
 		case '\0':
-			seterr(errbuf, errlen, "format '%s' ends in a lone '%%'",
+			diag_set(errbuf, errlen, "format '%s' ends in a lone '%%'",
 			    fmt);
 			return -2;
 		default:
-			seterr(errbuf, errlen, "format '%s' has an unsupported "
+			diag_set(errbuf, errlen, "format '%s' has an unsupported "
 			    "directive '%%%c'", fmt, *f);
 			return -2;
 		}
 	}
 	if (!have_year) {
-		seterr(errbuf, errlen, "format '%s' has no year (%%Y)", fmt);
+		diag_set(errbuf, errlen, "format '%s' has no year (%%Y)", fmt);
 		return -2;
 	}
 	return p == end ? 0 : -1;
@@ -919,28 +904,28 @@ static int
 check_civil(const struct civil *c, char *errbuf, size_t errlen)
 {
 	if (c->mon < 1 || c->mon > 12) {
-		seterr(errbuf, errlen, "month %d is out of range (1-12)",
+		diag_set(errbuf, errlen, "month %d is out of range (1-12)",
 		    c->mon);
 		return -1;
 	}
 	if (c->day < 1 || c->day > month_days(c->year, c->mon)) {
-		seterr(errbuf, errlen, "day %d is out of range for %04d-%02d "
+		diag_set(errbuf, errlen, "day %d is out of range for %04d-%02d "
 		    "(1-%d)", c->day, c->year, c->mon,
 		    month_days(c->year, c->mon));
 		return -1;
 	}
 	if (c->hour > 23) {
-		seterr(errbuf, errlen, "hour %d is out of range (0-23)",
+		diag_set(errbuf, errlen, "hour %d is out of range (0-23)",
 		    c->hour);
 		return -1;
 	}
 	if (c->min > 59) {
-		seterr(errbuf, errlen, "minute %d is out of range (0-59)",
+		diag_set(errbuf, errlen, "minute %d is out of range (0-59)",
 		    c->min);
 		return -1;
 	}
 	if (c->sec > 59) {
-		seterr(errbuf, errlen, "second %d is out of range (0-59)",
+		diag_set(errbuf, errlen, "second %d is out of range (0-59)",
 		    c->sec);
 		return -1;
 	}
@@ -968,11 +953,11 @@ timeparse_parse_local(const char *s, size_t len, const char *fmt,
 		return -1;
 	if (rc == -1) {
 		if (fmt == NULL)
-			seterr(errbuf, errlen, "'%.*s' is not an ISO 8601 "
+			diag_set(errbuf, errlen, "'%.*s' is not an ISO 8601 "
 			    "date or time", (int)((size_t)(end - p) > QUOTE_MAX ?
 			    QUOTE_MAX : (size_t)(end - p)), p);
 		else
-			seterr(errbuf, errlen, "'%.*s' does not match the "
+			diag_set(errbuf, errlen, "'%.*s' does not match the "
 			    "format '%s'", (int)((size_t)(end - p) > QUOTE_MAX ?
 			    QUOTE_MAX : (size_t)(end - p)), p, fmt);
 		return -1;
@@ -1005,13 +990,13 @@ timeparse_parse(const char *s, size_t len, const char *fmt,
 		return -1;
 	if (!has_off) {
 		if (zone == NULL) {
-			seterr(errbuf, errlen, "no time zone for a local time "
+			diag_set(errbuf, errlen, "no time zone for a local time "
 			    "without an offset");
 			return -1;
 		}
 		if (fixed_offset(zone, strlen(zone), &off) == -1) {
 			if ((z = zone_get(zone)) == NULL) {
-				seterr(errbuf, errlen, "unknown time zone "
+				diag_set(errbuf, errlen, "unknown time zone "
 				    "'%.*s'", QUOTE_MAX, zone);
 				return -1;
 			}

@@ -64,6 +64,18 @@ diag_get(const struct diag *d, size_t i)
 }
 
 void
+diag_set(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+void
 diag_print(const struct diag *d, FILE *fp)
 {
 	size_t i;
