@@ -44,6 +44,7 @@ eq "KWD has three decimals" "$(sq "$H" "select total_amount||currency from order
 eq "no float in money columns" "$(sq "$H" "select count(*) from order_line where typeof(unit_price)<>'integer'")" 0
 eq "decimal comma and dot grouping (1.234,56)" "$(sq "$H" "select count(*) from bank_entry where partner='bank-boc' and typeof(amount)='integer'")" 7
 eq "CEB622 inventory receipts applied" "$(sq "$H" "select count(*) from customs_receipt where message_type='CEB622'")" 4
+eq "the counterparty of a debit is its creditor" "$(sq "$H" "select counterparty from bank_entry where partner='bank-hsbc' and direction='debit' order by entry_ref limit 1")" "JOHN SMITH"
 eq "statement id inherited from the enclosing element" "$(sq "$H" "select count(distinct statement_id) from bank_entry where partner='bank-hsbc' and statement_id is not null")" 2
 
 # row rejects name line, field and rule
