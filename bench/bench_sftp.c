@@ -56,7 +56,7 @@ main(int argc, char **argv)
 	struct partner p;
 	struct config c;
 	struct transport_list l;
-	char *inbox[1], *cleanup = NULL;
+	char *inbox[1], *cleanup = NULL, sha[65];
 	double t0, t1;
 	void *h;
 	int fd;
@@ -117,7 +117,7 @@ main(int argc, char **argv)
 		    argv[3]);
 		return 1;
 	}
-	if (transport_sftp.fetch(h, &l.files[0], &fd, &cleanup) != 0)
+	if (transport_sftp.fetch(h, &l.files[0], &fd, &cleanup, sha) != 0)
 		return 1;
 	t1 = now();
 	printf("bytes=%lld seconds=%.3f\n", (long long)l.files[0].size,

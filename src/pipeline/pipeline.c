@@ -552,7 +552,8 @@ mtime_ns(const struct stat *sb)
  */
 static int
 process(struct pipeline *pl, const struct partner *p, int fd,
-    const char *name, const struct source *src, const struct spec *forced)
+    const char *name, const struct source *src, const struct spec *forced,
+    const char *staged, const char *staged_sha)
 {
 	const struct file_rule *rule;
 	const struct spec *spec;
@@ -581,8 +582,14 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 		    strerror(errno));
 		goto out;
 	}
-	if (fsio_stage(fd, pl->cfg->staging, &tmp, f.sha256, &f.size, err,
-	    sizeof err) == -1) {
+	if (staged && staged_sha && staged_sha[0]) {
+		/* the transport already wrote, fsync'd and hashed a private
+		 * copy in staging: take it over instead of copying it */
+		tmp = xstrdup(staged);
+		snprintf(f.sha256, sizeof f.sha256, "%s", staged_sha);
+		f.size = before.st_size;
+	} else if (fsio_stage(fd, pl->cfg->staging, &tmp, f.sha256, &f.size,
+	    err, sizeof err) == -1) {
 		log_error("pipeline stage-failed partner=%s file=\"%s\" "
 		    "error=\"%s\"", p->id, esc, err);
 		goto out;
@@ -688,7 +695,7 @@ receive(struct pipeline *pl, const struct partner *p,
 {
 	struct transport_list list;
 	struct source src = { .ops = ops };
-	char *cleanup;
+	char *cleanup, sha[65];
 	size_t i;
 	int fd, r, rc = 0;
 
@@ -706,14 +713,14 @@ receive(struct pipeline *pl, const struct partner *p,
 	for (i = 0; i < list.nfiles && !pipeline_stopping(); i++) {
 		src.tf = &list.files[i];
 		cleanup = NULL;
-		r = ops->fetch(src.handle, src.tf, &fd, &cleanup);
+		r = ops->fetch(src.handle, src.tf, &fd, &cleanup, sha);
 		if (r == 1) {
 			pl->sum.files_waiting++;
 			continue;
 		}
 		if (r == -1)
 			break;		/* the connection is gone */
-		rc = process(pl, p, fd, src.tf->name, &src, NULL);
+		rc = process(pl, p, fd, src.tf->name, &src, NULL, cleanup, sha);
 		close(fd);
 		if (cleanup) {
 			unlink(cleanup);
@@ -784,7 +791,7 @@ pipeline_ingest(struct pipeline *pl, const struct partner *p,
 			continue;
 		}
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-		rc = process(pl, p, fd, name, &src, spec);
+		rc = process(pl, p, fd, name, &src, spec, NULL, NULL);
 		close(fd);
 		free(copy);
 		if (rc == -1)

@@ -62,13 +62,17 @@ struct transport_ops {
 	 * remote files the download is complete, fsync'd and its size
 	 * re-checked against a fresh stat before this returns.  *cleanup
 	 * (caller frees, may be NULL) is a local path to unlink after use.
+	 * sha256: the copy's SHA-256 in hex when the transport computed it
+	 * while writing the copy, else "".  With a hash, *cleanup is a file
+	 * in the staging folder that the caller may take over (rename into
+	 * the archive) instead of copying it again.
 	 * 0, 1 = not ready after all (changed, vanished, unreadable: try
 	 * next time), -1 = failed (logged): the connection or the local
 	 * staging area is unusable, and the caller stops taking files from
 	 * this source for this run.
 	 */
 	int	 (*fetch)(void *, const struct transport_file *f, int *fd,
-		    char **cleanup);
+		    char **cleanup, char sha256[65]);
 	/* Remove the source of f (or move it into the partner's archive
 	 * folder).  0, or -1 (logged; the file stays and is acked again by
 	 * a later run: the ledger knows it is done). */

@@ -1765,8 +1765,12 @@ staging_open(struct sftp_conn *s, char **path)
 
 static int
 sftp_fetch(void *h, const struct transport_file *f, int *fdp,
-    char **cleanup)
+    char **cleanup, char sha256[65])
 {
+	static const char hexd[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen, i;
+	EVP_MD_CTX *sha = NULL;
 	struct sftp_conn *s = h;
 	LIBSSH2_SFTP_ATTRIBUTES a;
 	LIBSSH2_SFTP_HANDLE *rh = NULL;
@@ -1778,6 +1782,7 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 
 	*fdp = -1;
 	*cleanup = NULL;
+	sha256[0] = '\0';
 	if (s->broken)
 		return -1;
 	path = join(f->dir, f->name);
@@ -1810,6 +1815,11 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 		}
 		goto out;
 	}
+	/* hashed while streaming, so the pipeline takes the staged copy
+	 * over instead of reading and writing it once more */
+	if ((sha = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)
+		fatal("sftp sha256-init-failed");
 	t0 = now_ms();
 	pace_start(s);
 	for (;;) {
@@ -1821,6 +1831,8 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 				log_status(s, "read", path, st);
 			goto out;
 		}
+		if (EVP_DigestUpdate(sha, s->buf, (size_t)n) != 1)
+			fatal("sftp sha256-update-failed");
 		if (write_all(fd, s->buf, (size_t)n) == -1) {
 			log_error("sftp staging-write-failed partner=%s "
 			    "file=%s error=\"%s\"", s->id, tmp,
@@ -1871,6 +1883,13 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 	}
 	if (lseek(fd, 0, SEEK_SET) == -1)
 		goto out;
+	if (EVP_DigestFinal_ex(sha, md, &mdlen) != 1)
+		fatal("sftp sha256-final-failed");
+	for (i = 0; i < mdlen && i < 32; i++) {
+		sha256[2 * i] = hexd[md[i] >> 4];
+		sha256[2 * i + 1] = hexd[md[i] & 15];
+	}
+	sha256[2 * i] = '\0';
 	log_info("sftp fetched partner=%s file=\"%s\" bytes=%lld ms=%lld",
 	    s->id, esc, (long long)got, (long long)(now_ms() - t0));
 	*fdp = fd;
@@ -1880,6 +1899,7 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 	rc = 0;
  out:
 	s->pacing = 0;
+	EVP_MD_CTX_free(sha);
 	if (rh)
 		r_close(s, rh, path);
 	if (fd != -1)

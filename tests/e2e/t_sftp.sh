@@ -96,6 +96,9 @@ eq "bank file pulled and applied" "$(status_of settlement-20261126.csv)" "partia
 check "after delete: gone from the carrier's folder" test ! -e "$R/sfx/out/tracking-20261126.csv"
 check "after move: in the bank's archive folder" test -f "$R/boc/archive/settlement-20261126.csv"
 eq "the archived original equals what the partner sent" "$(sha256sum < "$R/boc/archive/settlement-20261126.csv")" "$(sha256sum < "$TOP/inbox/bank-boc/settlement-20261126.csv")"
+ap=$(sq "$H" "select archive_path from inbound_file where name='tracking-20261126.csv'")
+eq "the archived download hashes to the ledger's SHA-256 (computed while streaming)" "$(sha256sum < "$H/var/archive/$ap" | cut -d' ' -f1)" "$(sq "$H" "select sha256 from inbound_file where name='tracking-20261126.csv'")"
+eq "and is the partner's file, byte for byte" "$(sha256sum < "$H/var/archive/$ap")" "$(sha256sum < "$TOP/inbox/sf-express/tracking-20261126.csv")"
 has "the host key was checked and the session logged" "$(cat "$T/log")" "sftp connected partner=sfx host=127.0.0.1 port=$PORT"
 
 # 2. a file being written slowly is not taken before it is complete

@@ -34,7 +34,11 @@
 #include "config/config.h"
 #include "transport/transport.h"
 #include "transport/transport_sftp.h"
+#include "util/fsio.h"
 #include "util/log.h"
+
+/* the hash fetch() computed while streaming, for the last call */
+static char last_sha[65];
 
 #define SSHD		"/usr/sbin/sshd"
 #define BIG		(96 * 1024 * 1024)	/* fault-injection file */
@@ -614,7 +618,8 @@ test_list_hostile_folder(void **state)
 	{
 		char *cleanup = NULL;
 
-		assert_int_equal(transport_sftp.fetch(h, &f, &cfd, &cleanup),
+		assert_int_equal(transport_sftp.fetch(h, &f, &cfd, &cleanup,
+		    last_sha),
 		    1);
 		assert_null(cleanup);
 	}
@@ -628,7 +633,8 @@ test_list_hostile_folder(void **state)
 	{
 		char *cleanup = NULL;
 
-		assert_int_equal(transport_sftp.fetch(h, &f, &cfd, &cleanup),
+		assert_int_equal(transport_sftp.fetch(h, &f, &cfd, &cleanup,
+		    last_sha),
 		    1);
 		assert_null(cleanup);
 	}
@@ -640,7 +646,7 @@ test_list_hostile_folder(void **state)
 		char buf[64];
 
 		assert_int_equal(transport_sftp.fetch(h, &l.files[1], &cfd,
-		    &cleanup), 0);
+		    &cleanup, last_sha), 0);
 		assert_int_equal(read(cfd, buf, sizeof buf), 8);
 		assert_memory_equal(buf, "a,b\n1,2\n", 8);
 		close(cfd);
@@ -727,7 +733,7 @@ test_marker_pickup(void **state)
 	assert_int_equal(l.nfiles, 1);
 	assert_string_equal(l.files[0].name, "b.csv");
 	assert_int_equal(l.waiting, 1);
-	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup),
+	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup, last_sha),
 	    0);
 	close(fd);
 	unlink(cleanup);
@@ -802,6 +808,7 @@ static void
 test_fetch_streams_to_staging(void **state)
 {
 	char dir[PATH_MAX], big[PATH_MAX], *cleanup = NULL, *slash;
+	char want_sha[65];
 	struct transport_list l;
 	struct rusage ru0, ru1;
 	struct stat sb;
@@ -819,7 +826,7 @@ test_fetch_streams_to_staging(void **state)
 	assert_int_equal(transport_sftp.list(h, &l), 0);
 	assert_int_equal(l.nfiles, 1);
 	getrusage(RUSAGE_SELF, &ru0);
-	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup),
+	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup, last_sha),
 	    0);
 	getrusage(RUSAGE_SELF, &ru1);
 #if !defined(__SANITIZE_ADDRESS__)
@@ -836,6 +843,9 @@ test_fetch_streams_to_staging(void **state)
 	assert_int_equal(sb.st_size, l.files[0].size);
 	assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
 	assert_same_bytes(fd, big);
+	/* hashed while streaming: the staged copy's SHA-256 */
+	assert_int_equal(fsio_sha256_file(cleanup, want_sha), 0);
+	assert_string_equal(last_sha, want_sha);
 	close(fd);
 	unlink(cleanup);
 	free(cleanup);
@@ -845,12 +855,12 @@ test_fetch_streams_to_staging(void **state)
 	fd = open(big, O_WRONLY | O_APPEND);
 	assert_int_equal(write(fd, "x", 1), 1);
 	close(fd);
-	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup),
+	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup, last_sha),
 	    1);
 	assert_null(cleanup);
 	/* vanished: not ready either */
 	unlink(big);
-	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup),
+	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup, last_sha),
 	    1);
 	assert_int_equal(staging_temps(), 0);
 	transport_list_free(&l);
@@ -1259,7 +1269,7 @@ test_server_killed_mid_download(void **state)
 	assert_int_equal(l.nfiles, 1);
 	killer = spawn_fault(NULL, 4 * 1024 * 1024, FAULT_KILL);
 	t0 = now_ms();
-	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup),
+	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup, last_sha),
 	    -1);
 	dt = now_ms() - t0;
 	reap_fault(killer);
@@ -1267,7 +1277,7 @@ test_server_killed_mid_download(void **state)
 	assert_true(dt < TIMEOUT_MS);		/* fast: no timeout needed */
 	assert_int_equal(staging_temps(), 0);
 	/* the handle is spent: everything fails fast until close */
-	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup),
+	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup, last_sha),
 	    -1);
 	assert_int_equal(transport_sftp.ack(h, &l.files[0]), -1);
 	transport_list_free(&l);
@@ -1278,7 +1288,7 @@ test_server_killed_mid_download(void **state)
 	/* the next poll gets the same bytes */
 	assert_non_null(h = fx_open(&x));
 	assert_int_equal(transport_sftp.list(h, &l), 0);
-	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup),
+	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup, last_sha),
 	    0);
 	assert_same_bytes(fd, big);
 	close(fd);
@@ -1309,7 +1319,7 @@ test_server_stopped_mid_download(void **state)
 	assert_int_equal(transport_sftp.list(h, &l), 0);
 	stopper = spawn_fault(NULL, 4 * 1024 * 1024, FAULT_STOP);
 	t0 = now_ms();
-	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup),
+	assert_int_equal(transport_sftp.fetch(h, &l.files[0], &fd, &cleanup, last_sha),
 	    -1);
 	dt = now_ms() - t0;
 	reap_fault(stopper);
@@ -1424,7 +1434,7 @@ test_min_speed_guard(void **state)
 	thr = spawn_throttle();
 	capture_start();
 	t0 = now_ms();
-	rc = transport_sftp.fetch(h, &l.files[0], &fd, &cleanup);
+	rc = transport_sftp.fetch(h, &l.files[0], &fd, &cleanup, last_sha);
 	dt = now_ms() - t0;
 	end_throttle(thr);
 	log = capture_end();
