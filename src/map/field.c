@@ -810,7 +810,7 @@ value_phase(struct ctx *c, size_t i)
 		separators(spec, conv, &dec, &grp);
 		if (money_parse(text, s->len, exp, dec, grp, &n, err,
 		    sizeof(err)) == -1)
-			return reject(c, f, "decimal", "%s", err);
+			return reject(c, f, "decimal", "%s: %s", code, err);
 		v->kind = VAL_INT;
 		v->i = n;
 		break;

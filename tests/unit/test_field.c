@@ -290,7 +290,7 @@ test_order_row(void **state)
 	r.v[2] = "JPY";
 	assert_int_equal(run(&t, &r), -1);
 	assert_reject("total_amount", "decimal", "1200.5",
-	    "'1200.5' has more decimals than the currency allows (0)");
+	    "JPY: '1200.5' has more decimals than the currency allows (0)");
 
 	/* An absent optional value is NULL; an absent required one is a
 	 * reject. */
@@ -702,7 +702,7 @@ test_money_separators(void **state)
 	spec.grouping = ' ';
 	dec[0].grouping = (char)-1;
 	assert_int_equal(run(&t, &r), -1);
-	assert_reject("amount", "decimal", "1 234,56", "not a number");
+	assert_reject("amount", "decimal", "1 234,56", "EUR: not a number");
 	/* 0: the spec's, for both. */
 	dec[0].decimal = 0;
 	dec[0].grouping = 0;
@@ -711,14 +711,14 @@ test_money_separators(void **state)
 	r.v[0] = "12 34,56";
 	assert_int_equal(run(&t, &r), -1);
 	assert_reject("amount", "decimal", "12 34,56",
-	    "misplaced grouping separator ' ' (space)");
+	    "EUR: misplaced grouping separator ' ' (space)");
 	spec.decimal = '.';
 	spec.grouping = 0;
 	r.v[0] = "9223372036854775808";
 	r.v[2] = NULL;
 	assert_int_equal(run(&t, &r), -1);
 	assert_reject("amount", "decimal", NULL,
-	    "'9223372036854775808' is too large for an amount");
+	    "EUR: '9223372036854775808' is too large for an amount");
 }
 
 static void
@@ -907,7 +907,7 @@ test_required_and_order(void **state)
 	r.v[3] = "USD";
 	assert_int_equal(run(&t, &r), -1);
 	assert_reject("total_amount", "decimal", "1.234",
-	    "'1.234' has more decimals than the currency allows (2)");
+	    "USD: '1.234' has more decimals than the currency allows (2)");
 	r.v[1] = "1.23";
 	assert_int_equal(run(&t, &r), 0);
 	assert_int_equal(vals[entity_col_index(e, "waybill")].kind, VAL_NULL);
