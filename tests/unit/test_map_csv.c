@@ -31,6 +31,7 @@ struct tspec {
 };
 
 #include "fixture.h"
+#include "reader_check.h"
 
 static void
 tspec_init(struct tspec *t)
@@ -94,49 +95,6 @@ next_at(struct map_reader *r, unsigned long line)
 		fail_msg("next: rc %d (%s), expected a record at line %lu",
 		    rc, map_reader_error(r), line);
 	assert_int_equal(map_reader_line(r), line);
-}
-
-static void
-value_is(struct map_reader *r, const struct spec_src *s, const char *want)
-{
-	size_t len = 12345;
-	const char *v = map_reader_value(r, s, &len);
-
-	if (want == NULL) {
-		if (v != NULL)
-			fail_msg("expected no value, got '%s'", v);
-		return;
-	}
-	if (v == NULL)
-		fail_msg("expected '%s', got no value", want);
-	assert_string_equal(v, want);
-	assert_int_equal(len, strlen(want));
-}
-
-static void
-fails_with(struct map_reader *r, const char *prefix)
-{
-	int rc;
-
-	while ((rc = map_reader_next(r)) == 1)
-		;
-	if (rc != -1)
-		fail_msg("expected a file-level error '%s', got rc %d", prefix,
-		    rc);
-	if (strncmp(map_reader_error(r), prefix, strlen(prefix)) != 0)
-		fail_msg("error '%s' does not start with '%s'",
-		    map_reader_error(r), prefix);
-}
-
-static void
-at_end(struct map_reader *r)
-{
-	int rc = map_reader_next(r);
-
-	if (rc != 0)
-		fail_msg("expected the end, got rc %d (%s)", rc,
-		    map_reader_error(r));
-	assert_int_equal(map_reader_next(r), 0);
 }
 
 static unsigned long long

@@ -32,6 +32,7 @@ struct tspec {
 };
 
 #include "fixture.h"
+#include "reader_check.h"
 
 static void
 tspec_init(struct tspec *t, const char *record_path)
@@ -103,61 +104,12 @@ next_at(struct map_reader *r, unsigned long line)
 }
 
 static void
-is(const char *v, size_t len, const char *want)
-{
-	if (want == NULL) {
-		if (v != NULL)
-			fail_msg("expected nothing, got '%s'", v);
-		return;
-	}
-	if (v == NULL)
-		fail_msg("expected '%s', got nothing", want);
-	assert_string_equal(v, want);
-	assert_int_equal(len, strlen(want));
-}
-
-static void
-value_is(struct map_reader *r, const struct spec_src *s, const char *want)
-{
-	size_t len = 12345;
-	const char *v = map_reader_value(r, s, &len);
-
-	is(v, len, want);
-}
-
-static void
 context_is(struct map_reader *r, int i, const char *want)
 {
 	size_t len = 12345;
 	const char *v = map_reader_context(r, i, &len);
 
 	is(v, len, want);
-}
-
-static void
-fails_with(struct map_reader *r, const char *prefix)
-{
-	int rc;
-
-	while ((rc = map_reader_next(r)) == 1)
-		;
-	if (rc != -1)
-		fail_msg("expected a file-level error '%s', got rc %d", prefix,
-		    rc);
-	if (strncmp(map_reader_error(r), prefix, strlen(prefix)) != 0)
-		fail_msg("error '%s' does not start with '%s'",
-		    map_reader_error(r), prefix);
-}
-
-static void
-at_end(struct map_reader *r)
-{
-	int rc = map_reader_next(r);
-
-	if (rc != 0)
-		fail_msg("expected the end, got rc %d (%s)", rc,
-		    map_reader_error(r));
-	assert_int_equal(map_reader_next(r), 0);
 }
 
 static long
