@@ -195,6 +195,24 @@ fsio_publish(const char *tmppath, const char *dir, const char *name)
 	return fsio_fsync_dir(dir);
 }
 
+/* Publish tmp as dir/name, or (dir NULL, or publishing failed) unlink
+ * it; tmp is freed either way and errno kept for the caller. */
+static int
+settle(char *tmp, const char *dir, const char *name)
+{
+	int saved;
+
+	if (dir && fsio_publish(tmp, dir, name) == 0) {
+		free(tmp);
+		return 0;
+	}
+	saved = errno;
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+
 int
 fsio_atomic_write(const char *dir, const char *name, const void *data,
     size_t len)
@@ -207,20 +225,12 @@ fsio_atomic_write(const char *dir, const char *name, const void *data,
 	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
 		saved = errno;
 		close(fd);
-		unlink(tmp);
-		free(tmp);
 		errno = saved;
-		return -1;
+		return settle(tmp, NULL, NULL);
 	}
-	if (close(fd) == -1 || fsio_publish(tmp, dir, name) == -1) {
-		saved = errno;
-		unlink(tmp);
-		free(tmp);
-		errno = saved;
-		return -1;
-	}
-	free(tmp);
-	return 0;
+	if (close(fd) == -1)
+		return settle(tmp, NULL, NULL);
+	return settle(tmp, dir, name);
 }
 
 int
@@ -235,19 +245,10 @@ fsio_atomic_copy(const char *src, const char *dir, const char *name)
 	rc = fsio_stage(fd, dir, &tmp, sha, &size, err, sizeof err);
 	saved = errno;
 	close(fd);
-	if (rc == -1) {
-		errno = saved;
+	errno = saved;
+	if (rc == -1)
 		return -1;
-	}
-	if (fsio_publish(tmp, dir, name) == -1) {
-		saved = errno;
-		unlink(tmp);
-		free(tmp);
-		errno = saved;
-		return -1;
-	}
-	free(tmp);
-	return 0;
+	return settle(tmp, dir, name);
 }
 
 int
