@@ -292,6 +292,20 @@ step_done(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
+/* Reset a lookup statement; 1 for a row, 0 for none, -1 on error. */
+static int
+lookup_done(struct store *s, sqlite3_stmt *st, int rc)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_error("store step-failed error=\"%s\"", sqlite3_errmsg(s->db));
+	return -1;
+}
+
 int
 store_file_by_identity(struct store *s, const struct store_file *k,
     struct store_file *out)
@@ -313,14 +327,7 @@ store_file_by_identity(struct store *s, const struct store_file *k,
 		    (const char *)sqlite3_column_text(st, 1));
 		out->archive_path = keep(s, 0, sqlite3_column_text(st, 2));
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_error("store step-failed error=\"%s\"", sqlite3_errmsg(s->db));
-	return -1;
+	return lookup_done(s, st, rc);
 }
 
 int
@@ -335,14 +342,7 @@ store_file_by_content(struct store *s, const char *partner,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_error("store step-failed error=\"%s\"", sqlite3_errmsg(s->db));
-	return -1;
+	return lookup_done(s, st, rc);
 }
 
 static void
