@@ -98,6 +98,7 @@ struct slot {
 	unsigned	 gen;		/* == engine gen: text phase done */
 	int		 busy;		/* in its text phase */
 	size_t		 next_op;	/* first op the text phase left */
+	int		 failed;	/* this row: text phase rejected */
 	const struct spec_field *cc_for;	/* cc is for this field */
 	int		 cc;		/* money: currency column index */
 	char		 out[32];	/* formatted time or date */
@@ -113,6 +114,10 @@ struct field_engine {
 	regmatch_t		*match;
 	size_t			 nmatch;
 	unsigned		 gen;
+	unsigned char		*colfail;	/* this row: column rejected */
+	size_t			 ncolfail;
+	char			 posbuf[24];	/* a position source's text */
+	int			 scratch_failed;
 };
 
 /* Everything a field's evaluation needs, to keep argument lists sane. */
@@ -154,6 +159,7 @@ field_engine_free(struct field_engine *e)
 	for (i = 0; i < e->nslots; i++)
 		free(e->slots[i].buf);
 	free(e->slots);
+	free(e->colfail);
 	free(e->match);
 	free(e->zone);
 	free(e->filename);
@@ -186,7 +192,7 @@ reject(struct ctx *c, const struct spec_field *f, const char *rule,
 	va_list ap;
 	size_t n;
 
-	rej->field = c->t->entity->cols[f->col].name;
+	rej->field = f->col >= 0 ? c->t->entity->cols[f->col].name : f->name;
 	rej->rule = rule;
 	n = s->raw != NULL ? utf8_cut(s->raw, s->rawlen,
 	    sizeof(rej->value) - 1) : 0;
@@ -253,7 +259,13 @@ src_text(struct ctx *c, const struct spec_src *src, const char **out,
 	case SRC_COLUMN:
 	case SRC_INDEX:
 	case SRC_XPATH:
+	case SRC_ITEM:
 		v = map_reader_value(c->rd, src, &n);
+		break;
+	case SRC_POSITION:
+		n = (size_t)snprintf(c->e->posbuf, sizeof(c->e->posbuf), "%lu",
+		    map_reader_position_at(c->rd, src->level));
+		v = c->e->posbuf;
 		break;
 	case SRC_CONST:
 		v = src->text;
@@ -272,12 +284,14 @@ src_text(struct ctx *c, const struct spec_src *src, const char **out,
 		if (src->index < 0 || (size_t)src->index >= c->t->nfields)
 			fatal("field bad-source-field index=%d", src->index);
 		s = &c->e->slots[src->index];
+		if (s->gen == c->e->gen && s->failed)
+			return -2;	/* that field's reject says why */
 		if (s->gen != c->e->gen) {
 			if (s->busy)
 				fatal("field circular-source-field index=%d",
 				    src->index);
-			if (text_phase(c, (size_t)src->index) == -1)
-				return -1;
+			if (text_phase(c, (size_t)src->index) != 0)
+				return -2;
 		}
 		v = s->buf + s->off;
 		n = s->len;
@@ -351,6 +365,8 @@ op_capture(struct ctx *c, const struct spec_field *f, struct slot *s,
 	size_t need = op->group < 0 ? 1 : (size_t)op->group + 1;
 	regmatch_t *m;
 
+	if (s->len == 0)
+		return 0;	/* as the checks: emptiness is required's */
 	if (need > e->nmatch) {
 		e->match = xreallocarray(e->match, need, sizeof(*e->match));
 		e->nmatch = need;
@@ -379,8 +395,15 @@ op_concat(struct ctx *c, const struct spec_field *f, struct slot *s,
 	const char *other;
 	size_t olen, slen = op->text != NULL ? strlen(op->text) : 0;
 
-	if (src_text(c, &op->src, &other, &olen) == -1)
-		return -1;
+	int rc;
+
+	if ((rc = src_text(c, &op->src, &other, &olen)) != 0)
+		return rc;
+	if (op->kind == OP_FALLBACK) {
+		if (s->len > 0)
+			return 0;
+		return slot_set(c, f, s, other, olen);
+	}
 	/* other never lies in s->buf: SRC_FIELD names an earlier field. */
 	memmove(s->buf, s->buf + s->off, s->len);
 	s->off = 0;
@@ -428,9 +451,7 @@ static int
 op_enum(struct ctx *c, const struct spec_field *f, struct slot *s,
     const struct spec_op *op)
 {
-	char list[256];
-	size_t i, used = 0;
-	int n;
+	size_t i;
 
 	if (s->len == 0)
 		return 0;
@@ -438,17 +459,9 @@ op_enum(struct ctx *c, const struct spec_field *f, struct slot *s,
 		if (strlen(op->values[i]) == s->len &&
 		    memcmp(op->values[i], s->buf + s->off, s->len) == 0)
 			return 0;
-	list[0] = '\0';
-	for (i = 0; i < op->nvalues && used < sizeof(list); i++) {
-		n = snprintf(list + used, sizeof(list) - used, "%s%s",
-		    i > 0 ? "|" : "", op->values[i]);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	return reject(c, f, "enum", "'%.*s' is not one of %s",
-	    (int)utf8_cut(s->buf + s->off, s->len, QUOTE_MAX),
-	    s->buf + s->off, list);
+	return reject(c, f, "enum", "'%.*s' is not one of the %zu values "
+	    "the spec allows", (int)utf8_cut(s->buf + s->off, s->len,
+	    QUOTE_MAX), s->buf + s->off, op->nvalues);
 }
 
 /* Whole decimal integer text (as the loader checked it), or -1. */
@@ -518,13 +531,15 @@ text_phase(struct ctx *c, size_t i)
 	const struct spec_op *op;
 	const char *v;
 	size_t n, k;
-	int rc = -1;
+	int rc = -1, k2;
 
 	s->busy = 1;
+	s->failed = 0;
 	s->raw = NULL;
 	s->rawlen = 0;
-	if (src_text(c, &f->src, &v, &n) == -1)
+	if ((rc = src_text(c, &f->src, &v, &n)) != 0)
 		goto done;
+	rc = -1;
 	s->raw = v;
 	s->rawlen = n;
 	if (slot_set(c, f, s, v, n) == -1)
@@ -544,8 +559,11 @@ text_phase(struct ctx *c, size_t i)
 				goto done;
 			break;
 		case OP_CONCAT:
-			if (op_concat(c, f, s, op) == -1)
+		case OP_FALLBACK:
+			if ((k2 = op_concat(c, f, s, op)) != 0) {
+				rc = k2;
 				goto done;
+			}
 			break;
 		case OP_LOOKUP:
 			if (op_lookup(c, f, s, op) == -1)
@@ -579,9 +597,10 @@ text_phase(struct ctx *c, size_t i)
 		}
 	}
 	s->next_op = k;
-	s->gen = c->e->gen;
 	rc = 0;
 done:
+	s->gen = c->e->gen;
+	s->failed = rc != 0;
 	s->busy = 0;
 	return rc;
 }
@@ -700,6 +719,9 @@ row_exponent(struct ctx *c, const struct spec_field *f, struct slot *s,
 		    entity_col_index(ent, col->currency_col) : -1;
 		s->cc_for = f;
 	}
+	if (s->cc >= 0 && (size_t)s->cc < c->e->ncolfail &&
+	    c->e->colfail[s->cc])
+		return -2;	/* the currency's own reject says why */
 	if (s->cc < 0 || (cv = &c->vals[s->cc])->kind != VAL_TEXT)
 		return reject(c, f, "currency", "no currency for amount");
 	if ((exp = money_exponent(cv->text)) < 0)
@@ -751,6 +773,35 @@ check_range(struct ctx *c, const struct spec_field *f,
 	return 0;
 }
 
+/* "missing value", with the source that gave nothing. */
+static int
+missing(struct ctx *c, const struct spec_field *f)
+{
+	const struct spec_src *src = &f->src;
+
+	switch (src->kind) {
+	case SRC_COLUMN:
+		return reject(c, f, "required", "missing value (column '%s')",
+		    src->text);
+	case SRC_INDEX:
+		return reject(c, f, "required", "missing value (column %d)",
+		    src->index);
+	case SRC_XPATH:
+		return reject(c, f, "required", "missing value (xpath '%s')",
+		    src->text);
+	case SRC_CONTEXT:
+		return reject(c, f, "required", "missing value (context "
+		    "'%s')", src->text);
+	case SRC_FIELD:
+		return reject(c, f, "required", "missing value (field '%s')",
+		    src->text);
+	case SRC_ITEM:
+		return reject(c, f, "required", "missing value (empty item)");
+	default:
+		return reject(c, f, "required", "missing value");
+	}
+}
+
 /* Empty check, conversion and ranges of field i (text phase done). */
 static int
 value_phase(struct ctx *c, size_t i)
@@ -769,7 +820,7 @@ value_phase(struct ctx *c, size_t i)
 
 	if (s->len == 0) {
 		if (f->required || col->required)
-			return reject(c, f, "required", "missing value");
+			return missing(c, f);
 		return 0;
 	}
 	if (k < f->nops && (f->ops[k].kind == OP_DATETIME ||
@@ -806,7 +857,7 @@ value_phase(struct ctx *c, size_t i)
 		break;
 	case COL_MONEY:
 		if ((exp = row_exponent(c, f, s, &code)) < 0)
-			return -1;
+			return exp;
 		separators(spec, conv, &dec, &grp);
 		if (money_parse(text, s->len, exp, dec, grp, &n, err,
 		    sizeof(err)) == -1)
@@ -815,10 +866,22 @@ value_phase(struct ctx *c, size_t i)
 		v->i = n;
 		break;
 	case COL_TIME:
+	case COL_TIME_MS:
 	case COL_DATE:
 		if (conv != NULL && conv->kind == OP_DATETIME)
 			fmt = conv->text;
-		if (col->type == COL_DATE) {
+		if (col->type == COL_TIME_MS) {
+			int ms;
+
+			zone = conv != NULL && conv->kind == OP_DATETIME &&
+			    conv->zone != NULL ? conv->zone :
+			    spec->zone != NULL ? spec->zone : c->e->zone;
+			if (timeparse_parse_ms(text, s->len, fmt, zone, &n, &ms,
+			    NULL, err, sizeof(err)) == -1)
+				return reject(c, f, "datetime", "%s", err);
+			timeparse_format_utc_ms(n, ms, s->out);
+			v->len = 24;
+		} else if (col->type == COL_DATE) {
 			/* A calendar date is the one written, whatever
 			 * zone or offset comes with it. */
 			if (timeparse_parse_local(text, s->len, fmt, &n, NULL,
@@ -856,19 +919,45 @@ value_phase(struct ctx *c, size_t i)
 static int
 eval_field(struct ctx *c, size_t i)
 {
-	if (c->e->slots[i].gen != c->e->gen && text_phase(c, i) == -1)
-		return -1;
+	int rc;
+
+	if (c->e->slots[i].gen != c->e->gen &&
+	    (rc = text_phase(c, i)) != 0)
+		return rc;
+	if (c->e->slots[i].failed)
+		return -2;	/* rejected when a later field used it */
 	return value_phase(c, i);
+}
+
+/* Field i failed (rc -1: its reject is in *c->rej; -2: a field it
+ * depends on was rejected).  Keep the reject; go on with the others. */
+static void
+failed(struct ctx *c, size_t i, int rc, struct field_reject *rejs,
+    size_t max, size_t *n)
+{
+	int col = c->t->fields[i].col;
+
+	if (col >= 0) {
+		c->e->colfail[col] = 1;
+		c->vals[col].kind = VAL_NULL;
+	} else
+		c->e->scratch_failed = 1;
+	if (rc == -1 && *n < max)
+		rejs[(*n)++] = *c->rej;
 }
 
 int
 field_eval(struct field_engine *e, const struct spec_target *t,
-    struct map_reader *rd, struct value *vals, struct field_reject *rej)
+    struct map_reader *rd, struct value *vals, struct field_reject *rejs,
+    size_t max, size_t *nrej)
 {
-	struct ctx c = { e, t, rd, vals, rej };
+	struct field_reject scratch;
+	struct ctx c = { e, t, rd, vals, &scratch };
 	const struct entity *ent = t->entity;
 	size_t i, j;
+	int rc, money;
 
+	*nrej = 0;
 	if (t->nfields > e->nslots) {
 		/* A target not in the engine's spec (tests); grow. */
 		e->slots = xreallocarray(e->slots, t->nfields,
@@ -877,6 +966,12 @@ field_eval(struct field_engine *e, const struct spec_target *t,
 		    (t->nfields - e->nslots) * sizeof(*e->slots));
 		e->nslots = t->nfields;
 	}
+	if (ent->ncols > e->ncolfail) {
+		e->colfail = xrealloc(e->colfail, ent->ncols);
+		e->ncolfail = ent->ncols;
+	}
+	memset(e->colfail, 0, e->ncolfail);
+	e->scratch_failed = 0;
 	/* A new generation marks every slot's text as stale. */
 	if (++e->gen == 0) {
 		for (i = 0; i < e->nslots; i++)
@@ -889,18 +984,33 @@ field_eval(struct field_engine *e, const struct spec_target *t,
 		vals[j].len = 0;
 		vals[j].i = 0;
 	}
-	for (i = 0; i < t->nfields; i++) {
-		if (t->fields[i].col < 0 || (size_t)t->fields[i].col >=
-		    ent->ncols)
-			fatal("field bad-column target=%s field=%s",
-			    ent->name, t->fields[i].name);
-		if (ent->cols[t->fields[i].col].type != COL_MONEY &&
-		    eval_field(&c, i) == -1)
+	/* money last: its currency column is known by then */
+	for (money = 0; money < 2; money++)
+		for (i = 0; i < t->nfields; i++) {
+			if (t->fields[i].col < 0) {
+				/* scratch: its text, for later fields */
+				if (!money && e->slots[i].gen != e->gen &&
+				    (rc = text_phase(&c, i)) != 0)
+					failed(&c, i, rc, rejs, max, nrej);
+				continue;
+			}
+			if ((size_t)t->fields[i].col >= ent->ncols)
+				fatal("field bad-column target=%s field=%s",
+				    ent->name, t->fields[i].name);
+			if ((ent->cols[t->fields[i].col].type == COL_MONEY) !=
+			    money)
+				continue;
+			if ((rc = eval_field(&c, i)) != 0)
+				failed(&c, i, rc, rejs, max, nrej);
+		}
+	if (e->scratch_failed)
+		return -1;
+	for (i = 0; i < ent->ncols; i++)
+		if (e->colfail[i]) {
+			if (*nrej == 0)
+				fatal("field rejected-without-reason target=%s",
+				    ent->name);
 			return -1;
-	}
-	for (i = 0; i < t->nfields; i++)
-		if (ent->cols[t->fields[i].col].type == COL_MONEY &&
-		    eval_field(&c, i) == -1)
-			return -1;
+		}
 	return 0;
 }

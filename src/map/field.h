@@ -34,10 +34,13 @@ void field_engine_free(struct field_engine *);
 /*
  * Evaluate target t for the reader's current record into vals, which
  * has t->entity->ncols slots (unmapped columns are VAL_NULL).  Returns
- * 0, or -1 with *rej filled.  Text in vals stays valid until the next
- * call for the same engine.
+ * 0, or -1 with one reject per failing field in rejs[0..*nrej-1] (at
+ * most max; a field that fails only because a field it reads failed is
+ * not reported again).  Text in vals stays valid until the next call
+ * for the same engine.
  */
 int field_eval(struct field_engine *, const struct spec_target *t,
-    struct map_reader *rd, struct value *vals, struct field_reject *rej);
+    struct map_reader *rd, struct value *vals, struct field_reject *rejs,
+    size_t max, size_t *nrej);
 
 #endif

@@ -84,6 +84,17 @@ struct map_csv {
 	int			*col;		/* slot -> 0-based field, -1 */
 	size_t			 ncol;
 	char			 recerr[64];
+	unsigned long		 rows;		/* data rows so far */
+	/* child levels of the current row (spec.h): the items of a
+	 * delimited list in one of its columns */
+	int			 cur_level;
+	unsigned long		 cur_pos;
+	size_t			 next_level;	/* the next child level to do */
+	const char		*list;		/* its column's text ... */
+	size_t			 list_len, list_off;
+	int			 in_list;
+	char			*item;		/* the current item, NUL-ended */
+	size_t			 item_len, item_cap;
 	int			 failed;
 	char			 err[512];
 };
@@ -364,15 +375,91 @@ header(struct map_csv *c)
 	return 0;
 }
 
+static const char *map_csv_value(void *, const struct spec_src *,
+    size_t *);
+
+static void
+item_set(struct map_csv *c, const char *s, size_t n)
+{
+	if (n + 1 > c->item_cap) {
+		c->item_cap = n + 64;
+		c->item = xrealloc(c->item, c->item_cap);
+	}
+	memcpy(c->item, s, n);
+	c->item[n] = '\0';
+	c->item_len = n;
+}
+
+/*
+ * The next item of the current row's child levels, in level order:
+ * 1 (an item is current), 0 (the row has no more).  Empty items are
+ * skipped; a level whose list is empty gives one record with an empty
+ * item when it says if-none="parent".
+ */
+static int
+next_item(struct map_csv *c)
+{
+	const struct spec *spec = c->spec;
+	const struct spec_level *lv;
+	const char *p, *end, *hit;
+	size_t seplen;
+
+	for (;;) {
+		if (!c->in_list) {
+			while (c->next_level < spec->nlevels &&
+			    spec->levels[c->next_level].kind != LEVEL_CHILD)
+				c->next_level++;
+			if (c->next_level >= spec->nlevels)
+				return 0;
+			lv = &spec->levels[c->next_level];
+			c->list = map_csv_value(c, &lv->list, &c->list_len);
+			if (c->list == NULL)
+				c->list_len = 0;
+			c->list_off = 0;
+			c->in_list = 1;
+			c->cur_pos = 0;
+			if (c->list_len == 0 && lv->if_none_parent) {
+				item_set(c, "", 0);
+				c->in_list = 0;
+				c->cur_level = (int)c->next_level++;
+				c->cur_pos = 1;
+				return 1;
+			}
+		}
+		lv = &spec->levels[c->next_level];
+		seplen = strlen(lv->separator);
+		while (c->list_off < c->list_len) {
+			p = c->list + c->list_off;
+			end = c->list + c->list_len;
+			hit = seplen ? memmem(p, (size_t)(end - p),
+			    lv->separator, seplen) : NULL;
+			if (hit == NULL)
+				hit = end;
+			c->list_off = (size_t)(hit - c->list) +
+			    (hit < end ? seplen : 0);
+			if (hit == p)
+				continue;	/* an empty item */
+			item_set(c, p, (size_t)(hit - p));
+			c->cur_level = (int)c->next_level;
+			c->cur_pos++;
+			return 1;
+		}
+		c->in_list = 0;
+		c->next_level++;
+	}
+}
+
 static int
 map_csv_next(void *arg)
 {
 	struct map_csv *c = arg;
 	int rc;
 
-	c->recerr[0] = '\0';
 	if (c->failed)
 		return -1;
+	if (c->cur_level >= 0 && (rc = next_item(c)) != 0)
+		return rc;
+	c->recerr[0] = '\0';
 	for (;;) {
 		c->nf = 0;
 		c->alen = 0;
@@ -390,8 +477,28 @@ map_csv_next(void *arg)
 			snprintf(c->recerr, sizeof c->recerr,
 			    "expected %zu fields, found %zu", c->expect, c->nf);
 		c->cur_line = c->rec_line;
+		c->cur_level = 0;
+		c->cur_pos = ++c->rows;
+		c->next_level = 1;
+		c->in_list = 0;
 		return 1;
 	}
+}
+
+static int
+map_csv_level(void *arg)
+{
+	struct map_csv *c = arg;
+
+	return c->cur_level < 0 ? 0 : c->cur_level;
+}
+
+static unsigned long
+map_csv_position(void *arg)
+{
+	struct map_csv *c = arg;
+
+	return c->cur_pos;
 }
 
 static const char *
@@ -400,6 +507,16 @@ map_csv_value(void *arg, const struct spec_src *src, size_t *len)
 	struct map_csv *c = arg;
 	long i = -1;
 
+	if (src->kind == SRC_ITEM) {
+		if (c->cur_level <= 0) {
+			if (len != NULL)
+				*len = 0;
+			return NULL;
+		}
+		if (len != NULL)
+			*len = c->item_len;
+		return c->item;
+	}
 	if (src->slot >= 0 && (size_t)src->slot < c->ncol)
 		i = c->col[src->slot];
 	else if (src->kind == SRC_INDEX)
@@ -455,6 +572,7 @@ map_csv_close(void *arg)
 		return;
 	csv_free(&c->csv);
 	decode_close(c->dec);
+	free(c->item);
 	free(c->arena);
 	free(c->foff);
 	free(c->flen);
@@ -471,6 +589,8 @@ map_csv_open(const struct spec *spec, const char *path, char *errbuf,
 	unsigned char delim = spec->delimiter ? spec->delimiter : ',';
 	unsigned char quote = spec->quote ? spec->quote : '"';
 	size_t i;
+
+	c->cur_level = -1;
 
 	c->spec = spec;
 	c->max_field = spec->max_field ? spec->max_field : DEFAULT_MAX_FIELD;
@@ -527,6 +647,8 @@ const struct map_reader_ops map_csv_ops = {
 	.syntax = "csv",
 	.open = map_csv_open,
 	.next = map_csv_next,
+	.level = map_csv_level,
+	.position = map_csv_position,
 	.value = map_csv_value,
 	.context = NULL,
 	.record_error = map_csv_record_error,

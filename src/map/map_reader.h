@@ -25,8 +25,14 @@ struct map_reader_ops {
 	 * failure. */
 	void	*(*open)(const struct spec *, const char *path,
 		    char *errbuf, size_t errlen);
-	/* 1: a record is current; 0: end of input; -1: file-level error. */
+	/* 1: a record is current; 0: end of input; -1: file-level error.
+	 * Records of every level (spec.h) come in document order, each
+	 * parent before its children. */
 	int	 (*next)(void *);
+	/* The current record's level, an index in spec->levels. */
+	int	 (*level)(void *);
+	/* Its 1-based place within its parent (the file, for the top). */
+	unsigned long (*position)(void *);
 	/* The value of a slot source for the current record, NUL-ended
 	 * UTF-8; NULL when absent (XML: no node).  Valid until next(). */
 	const char *(*value)(void *, const struct spec_src *, size_t *len);
@@ -60,8 +66,15 @@ const char *map_reader_value(struct map_reader *, const struct spec_src *,
 const char *map_reader_context(struct map_reader *, int i, size_t *len);
 const char *map_reader_record_error(struct map_reader *);
 unsigned long map_reader_line(struct map_reader *);
-/* 1-based number of the current record (data rows; header excluded). */
+/* 1-based number of the current record (data rows; header excluded),
+ * counting records of every level in the order they came. */
 unsigned long map_reader_recno(struct map_reader *);
+int map_reader_level(struct map_reader *);
+unsigned long map_reader_position(struct map_reader *);
+/* The position of the latest record of level (an ancestor's). */
+unsigned long map_reader_position_at(struct map_reader *, int level);
+/* recno of the current record's parent (0 for a top-level record). */
+unsigned long map_reader_parent(struct map_reader *);
 const char *map_reader_encoding(struct map_reader *);
 const char *map_reader_error(struct map_reader *);
 void map_reader_close(struct map_reader *);

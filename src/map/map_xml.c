@@ -82,6 +82,31 @@ struct ctx_state {
 	size_t				 cap;
 };
 
+/* A head level (spec.h): an enclosing element read as one record of
+ * its children before the first record inside it. */
+struct head_state {
+	int			 level;		/* in spec->levels */
+	struct elem_path	 path;
+	size_t			 pm;		/* steps matched */
+	int			 open;		/* entered, not closed */
+	int			 depth;		/* of its element */
+	int			 yielded;
+	xmlDocPtr		 doc;		/* the copy of its children */
+	xmlNodePtr		 root;
+	unsigned long		 line;
+	unsigned long		 pos;		/* place within its parent */
+	unsigned long		 nkids;		/* records and heads in it */
+};
+
+/* Child levels of the current record still to be yielded. */
+struct frame {
+	int			 level;
+	xmlXPathObjectPtr	 set;		/* NULL: the parent's node once
+						   (if-none="parent") */
+	xmlNodePtr		 parent;
+	int			 n, idx;
+};
+
 struct map_xml {
 	const struct spec	*spec;
 	char			*path;
@@ -112,6 +137,22 @@ struct map_xml {
 	size_t			 rec_pm;
 	struct ctx_state	*ctx;
 	size_t			 nctx;
+	struct head_state	*heads;		/* outermost first */
+	size_t			 nheads;
+	xmlXPathCompExprPtr	*kids;		/* per level: child XPath */
+	struct frame		*stack;
+	size_t			 nstack;
+	int			 expand;	/* push the current record's
+						   children before going on */
+	xmlNodePtr		 cur_node;
+	int			 cur_level;
+	unsigned long		 cur_pos;
+	unsigned long		 top_kids;	/* records outside any head */
+	int			 redo;		/* the reader's element was
+						   put off for a head */
+	int			 bound;		/* namespaces bound to the
+						   document's (at the root) */
+	const char		**ns_uri;	/* per spec ns: bound URI */
 	int			 have_record;
 	unsigned long		 cur_line;
 	char			 encoding[64];
@@ -372,28 +413,31 @@ input_read(void *arg, char *buf, int len)
 	return (int)give;
 }
 
+/* The URI prefix is bound to in this document, or NULL. */
 static const char *
-ns_uri(const struct spec *spec, const char *prefix, size_t plen)
+ns_uri(const struct map_xml *x, const char *prefix, size_t plen)
 {
+	const struct spec *spec = x->spec;
 	size_t i;
 
 	for (i = 0; i < spec->nns; i++)
 		if (strlen(spec->ns[i].prefix) == plen &&
 		    memcmp(spec->ns[i].prefix, prefix, plen) == 0)
-			return spec->ns[i].uri;
+			return x->ns_uri != NULL ? x->ns_uri[i] :
+			    spec->ns[i].uri;
 	return NULL;
 }
 
 /* "pfx:local" -> uri + local; *uri NULL when unprefixed. */
 static int
-qname(const struct spec *spec, const char *s, size_t n, const char **uri,
+qname(const struct map_xml *x, const char *s, size_t n, const char **uri,
     char **local)
 {
 	const char *colon = memchr(s, ':', n);
 
 	*uri = NULL;
 	if (colon != NULL) {
-		if ((*uri = ns_uri(spec, s, (size_t)(colon - s))) == NULL)
+		if ((*uri = ns_uri(x, s, (size_t)(colon - s))) == NULL)
 			return -1;
 		n -= (size_t)(colon - s) + 1;
 		s = colon + 1;
@@ -405,7 +449,7 @@ qname(const struct spec *spec, const char *s, size_t n, const char **uri,
 }
 
 static int
-path_parse(const struct spec *spec, const char *text, struct elem_path *p,
+path_parse(const struct map_xml *x, const char *text, struct elem_path *p,
     char *errbuf, size_t errlen)
 {
 	const char *s = text, *e;
@@ -422,7 +466,7 @@ path_parse(const struct spec *spec, const char *text, struct elem_path *p,
 			e = s + strlen(s);
 		p->uri = xreallocarray(p->uri, p->n + 1, sizeof *p->uri);
 		p->local = xreallocarray(p->local, p->n + 1, sizeof *p->local);
-		if (qname(spec, s, (size_t)(e - s), &p->uri[p->n],
+		if (qname(x, s, (size_t)(e - s), &p->uri[p->n],
 		    &p->local[p->n]) == -1) {
 			snprintf(errbuf, errlen, "path '%s': step '%.*s' is "
 			    "empty or uses an undeclared prefix", text,
@@ -483,6 +527,9 @@ track(struct map_xml *x, int depth)
 		x->rec_pm = d;
 	for (i = 0; i < x->nctx; i++)
 		ctx_trim(&x->ctx[i], d);
+	for (i = 0; i < x->nheads; i++)
+		if (x->heads[i].pm > d)
+			x->heads[i].pm = d;
 }
 
 static int
@@ -563,28 +610,263 @@ record_line(struct map_xml *x, xmlNodePtr node)
 	return parser_line(x);
 }
 
+/* Is level a a descendant of (or equal to) level b? */
+static int
+level_within(const struct spec *spec, int a, int b)
+{
+	for (; a >= 0; a = spec->levels[a].parent)
+		if (a == b)
+			return 1;
+	return 0;
+}
+
+static void
+slot_clear(struct map_xml *x, size_t i)
+{
+	if (x->vals[i] != NULL)
+		xmlFree(x->vals[i]);
+	x->vals[i] = NULL;
+	x->vlen[i] = 0;
+}
+
 static void
 values_free(struct map_xml *x)
 {
 	size_t i;
 
-	for (i = 0; i < x->spec->nslots; i++) {
-		if (x->vals[i] != NULL)
-			xmlFree(x->vals[i]);
-		x->vals[i] = NULL;
-		x->vlen[i] = 0;
+	for (i = 0; i < x->spec->nslots; i++)
+		slot_clear(x, i);
+}
+
+/* Every node of a node set, joined with sep (empty strings skipped). */
+static xmlChar *
+join_nodes(xmlNodeSetPtr set, const char *sep)
+{
+	xmlChar *out = NULL, *s;
+	int i;
+
+	for (i = 0; set != NULL && i < set->nodeNr; i++) {
+		if ((s = xmlXPathCastNodeToString(set->nodeTab[i])) == NULL)
+			fatal("map_xml out of memory");
+		if (*s == '\0') {
+			xmlFree(s);
+			continue;
+		}
+		if (out != NULL) {
+			out = xmlStrcat(out, (const xmlChar *)sep);
+			out = xmlStrcat(out, s);
+			xmlFree(s);
+		} else
+			out = s;
 	}
+	return out;
+}
+
+/*
+ * A record of level lv is current at node: evaluate the slots read at
+ * that level; slots of levels inside it are stale and cleared.  Slots
+ * of enclosing levels keep the values their own records gave them.
+ */
+static int
+eval_level(struct map_xml *x, int lv, xmlNodePtr node)
+{
+	const struct spec *spec = x->spec;
+	const struct spec_src *src;
+	xmlXPathObjectPtr o;
+	xmlChar *s;
+	size_t i;
+
+	x->xp->doc = node->doc;
+	for (i = 0; i < spec->nslots; i++) {
+		src = spec->slots[i];
+		if (src->level != lv) {
+			if (level_within(spec, src->level, lv))
+				slot_clear(x, i);
+			continue;
+		}
+		slot_clear(x, i);
+		if (x->comp[i] == NULL)
+			continue;
+		x->xp->node = node;
+		x->xpath_err[0] = '\0';
+		if ((o = xmlXPathCompiledEval(x->comp[i], x->xp)) == NULL)
+			return fail(x, "line %lu: XPath '%s': %s", x->cur_line,
+			    src->text, x->xpath_err[0] ? x->xpath_err :
+			    "evaluation failed");
+		s = NULL;
+		if (o->type == XPATH_NODESET) {
+			if (src->join != NULL)
+				s = join_nodes(o->nodesetval, src->join);
+			else if (o->nodesetval != NULL &&
+			    o->nodesetval->nodeNr > 0)
+				s = xmlXPathCastNodeSetToString(o->nodesetval);
+		} else
+			s = xmlXPathCastToString(o);
+		xmlXPathFreeObject(o);
+		if (s == NULL)
+			continue;	/* no node: the value is absent */
+		x->vals[i] = s;
+		x->vlen[i] = strlen((char *)s);
+		if (x->vlen[i] > x->max_field)
+			return fail(x, "line %lu: value of '%s' exceeds %zu "
+			    "bytes", x->cur_line, src->text, x->max_field);
+	}
+	return 0;
+}
+
+static int
+has_children(const struct spec *spec, int lv)
+{
+	size_t i;
+
+	for (i = 1; i < spec->nlevels; i++)
+		if (spec->levels[i].kind == LEVEL_CHILD &&
+		    spec->levels[i].parent == lv)
+			return 1;
+	return 0;
+}
+
+/* The current record is node, of level lv, pos-th in its parent. */
+static int
+become(struct map_xml *x, int lv, xmlNodePtr node, unsigned long pos,
+    unsigned long line)
+{
+	x->cur_level = lv;
+	x->cur_node = node;
+	x->cur_pos = pos;
+	x->cur_line = line;
+	if (eval_level(x, lv, node) == -1)
+		return -1;
+	x->expand = has_children(x->spec, lv);
+	return 1;
+}
+
+/* The innermost open head, or NULL. */
+static struct head_state *
+inner_head(struct map_xml *x)
+{
+	size_t i = x->nheads;
+
+	while (i-- > 0)
+		if (x->heads[i].open)
+			return &x->heads[i];
+	return NULL;
+}
+
+/* A new record or head starts here: its place among its siblings. */
+static unsigned long
+next_pos(struct map_xml *x, const struct head_state *self)
+{
+	struct head_state *h = NULL;
+	size_t i = x->nheads;
+
+	while (i-- > 0)
+		if (x->heads[i].open && &x->heads[i] != self) {
+			h = &x->heads[i];
+			break;
+		}
+	return h ? ++h->nkids : ++x->top_kids;
+}
+
+/* Yield the outermost open head not yet yielded: 1, or 0 if none. */
+static int
+yield_head(struct map_xml *x)
+{
+	struct head_state *h;
+	size_t i;
+
+	for (i = 0; i < x->nheads; i++) {
+		h = &x->heads[i];
+		if (h->open && !h->yielded) {
+			h->yielded = 1;
+			return become(x, h->level, h->root, h->pos, h->line);
+		}
+	}
+	return 0;
+}
+
+static void
+head_drop(struct head_state *h)
+{
+	if (h->doc != NULL)
+		xmlFreeDoc(h->doc);
+	h->doc = NULL;
+	h->root = NULL;
+	h->open = 0;
+}
+
+/* A head's element starts: an empty copy of it to collect into. */
+static void
+head_start(struct map_xml *x, struct head_state *h, int depth,
+    const xmlChar *uri, const xmlChar *local)
+{
+	xmlNsPtr ns;
+
+	if (h->open && h->depth == depth)
+		return;		/* the same element, put off and redone */
+	head_drop(h);
+	h->open = 1;
+	h->yielded = 0;
+	h->depth = depth;
+	h->nkids = 0;
+	h->line = node_line(x);
+	h->pos = next_pos(x, h);
+	if ((h->doc = xmlNewDoc((const xmlChar *)"1.0")) == NULL ||
+	    (h->root = xmlNewDocNode(h->doc, NULL, local, NULL)) == NULL)
+		fatal("map_xml out of memory");
+	xmlDocSetRootElement(h->doc, h->root);
+	if (uri != NULL) {
+		if ((ns = xmlNewNs(h->root, uri, NULL)) == NULL)
+			fatal("map_xml out of memory");
+		xmlSetNs(h->root, ns);
+	}
+}
+
+/* A child element of an open, unyielded head: copy it in. */
+static int
+head_take(struct map_xml *x, struct head_state *h)
+{
+	unsigned long line0 = node_line(x);
+	xmlNodePtr node, copy;
+
+	x->expanding = 1;
+	x->rec_served0 = x->served;
+	node = xmlTextReaderExpand(x->r);
+	x->expanding = 0;
+	if (x->rec_too_big)
+		return fail(x, "line %lu: element exceeds %zu bytes", line0,
+		    x->max_record);
+	if (node == NULL || x->xerr[0] != '\0')
+		return fail(x, "%s", x->xerr[0] ? x->xerr :
+		    "cannot expand element");
+	if ((copy = xmlDocCopyNode(node, h->doc, 1)) == NULL ||
+	    xmlAddChild(h->root, copy) == NULL)
+		fatal("map_xml out of memory");
+	return 0;
+}
+
+/* Is the element at depth d (uri, local) on the way to the records or
+ * to a head deeper than h? */
+static int
+on_path(struct map_xml *x, size_t d, const xmlChar *uri,
+    const xmlChar *local)
+{
+	size_t i;
+
+	if (d < x->rec.n && step_is(&x->rec, d, uri, local))
+		return 1;
+	for (i = 0; i < x->nheads; i++)
+		if (d < x->heads[i].path.n &&
+		    step_is(&x->heads[i].path, d, uri, local))
+			return 1;
+	return 0;
 }
 
 static int
 record(struct map_xml *x)
 {
-	const struct spec *spec = x->spec;
-	xmlXPathObjectPtr o;
 	xmlNodePtr node;
-	unsigned long line0 = node_line(x);
-	xmlChar *s;
-	size_t i;
+	unsigned long line0 = node_line(x), pos;
 
 	x->expanding = 1;
 	x->rec_served0 = x->served;
@@ -596,34 +878,93 @@ record(struct map_xml *x)
 	if (node == NULL || x->xerr[0] != '\0')
 		return fail(x, "%s", x->xerr[0] ? x->xerr :
 		    "cannot expand record");
-	x->cur_line = record_line(x, node);
-	x->xp->doc = node->doc;
-	for (i = 0; i < spec->nslots; i++) {
-		if (x->comp[i] == NULL)
+	pos = next_pos(x, NULL);
+	return become(x, 0, node, pos, record_line(x, node));
+}
+
+/* Push the child levels of the current record (first one on top). */
+static int
+push_children(struct map_xml *x)
+{
+	const struct spec *spec = x->spec;
+	xmlXPathObjectPtr o;
+	struct frame *f;
+	size_t i;
+
+	x->expand = 0;
+	for (i = spec->nlevels; i-- > 1;) {
+		const struct spec_level *lv = &spec->levels[i];
+
+		if (lv->kind != LEVEL_CHILD || lv->parent != x->cur_level)
 			continue;
-		x->xp->node = node;
+		x->xp->doc = x->cur_node->doc;
+		x->xp->node = x->cur_node;
 		x->xpath_err[0] = '\0';
-		if ((o = xmlXPathCompiledEval(x->comp[i], x->xp)) == NULL)
+		if ((o = xmlXPathCompiledEval(x->kids[i], x->xp)) == NULL)
 			return fail(x, "line %lu: XPath '%s': %s", x->cur_line,
-			    spec->slots[i]->text, x->xpath_err[0] ?
-			    x->xpath_err : "evaluation failed");
-		s = NULL;
-		if (o->type == XPATH_NODESET) {
-			if (o->nodesetval != NULL && o->nodesetval->nodeNr > 0)
-				s = xmlXPathCastNodeSetToString(o->nodesetval);
-		} else
-			s = xmlXPathCastToString(o);
-		xmlXPathFreeObject(o);
-		if (s == NULL)
-			continue;	/* no node: the value is absent */
-		x->vals[i] = s;
-		x->vlen[i] = strlen((char *)s);
-		if (x->vlen[i] > x->max_field)
-			return fail(x, "line %lu: value of '%s' exceeds %zu "
-			    "bytes", x->cur_line, spec->slots[i]->text,
-			    x->max_field);
+			    lv->path, x->xpath_err[0] ? x->xpath_err :
+			    "evaluation failed");
+		if (o->type != XPATH_NODESET) {
+			xmlXPathFreeObject(o);
+			return fail(x, "line %lu: level '%s': XPath '%s' does "
+			    "not select nodes", x->cur_line, lv->name,
+			    lv->path);
+		}
+		x->stack = xreallocarray(x->stack, x->nstack + 1,
+		    sizeof *x->stack);
+		f = &x->stack[x->nstack++];
+		f->level = (int)i;
+		f->set = o;
+		f->parent = x->cur_node;
+		f->n = o->nodesetval ? o->nodesetval->nodeNr : 0;
+		f->idx = 0;
+		if (f->n == 0 && lv->if_none_parent) {
+			xmlXPathFreeObject(o);
+			f->set = NULL;
+			f->n = 1;
+		}
 	}
 	return 0;
+}
+
+static void
+frames_free(struct map_xml *x)
+{
+	while (x->nstack > 0) {
+		if (x->stack[x->nstack - 1].set != NULL)
+			xmlXPathFreeObject(x->stack[x->nstack - 1].set);
+		x->nstack--;
+	}
+}
+
+/* The next child record of the records yielded so far: 1, or 0 when
+ * they have none left, -1 on failure. */
+static int
+next_child(struct map_xml *x)
+{
+	struct frame *f;
+	xmlNodePtr node;
+	unsigned long line;
+
+	for (;;) {
+		if (x->expand && push_children(x) == -1)
+			return -1;
+		if (x->nstack == 0)
+			return 0;
+		f = &x->stack[x->nstack - 1];
+		if (f->idx < f->n) {
+			node = f->set ? f->set->nodesetval->nodeTab[f->idx] :
+			    f->parent;
+			f->idx++;
+			line = node->line > 0 && node->line < 65535 ?
+			    (unsigned long)node->line : x->cur_line;
+			return become(x, f->level, node, (unsigned long)f->idx,
+			    line);
+		}
+		if (f->set != NULL)
+			xmlXPathFreeObject(f->set);
+		x->nstack--;
+	}
 }
 
 /*
@@ -675,12 +1016,130 @@ read_failed(struct map_xml *x)
 	return fail(x, "line %lu: XML parse error", parser_line(x));
 }
 
+static int	setup_contexts(struct map_xml *, char *, size_t);
+static int	setup_heads(struct map_xml *, char *, size_t);
+static int	setup_xpath(struct map_xml *, char *, size_t);
+
+/*
+ * The document's root element: bind prefixes that name several URIs
+ * to the one this document uses, then check that the root is the one
+ * the record path starts with (recognition: a file in another format or
+ * version is rejected, never read as having no records).
+ */
+/* Paths, contexts, heads and XPaths for the URIs in x->ns_uri. */
+static int
+setup_all(struct map_xml *x, char *errbuf, size_t errlen)
+{
+	const struct spec *spec = x->spec;
+	char sub[256];
+
+	if (path_parse(x, spec->record_path, &x->rec, sub, sizeof sub) == -1) {
+		snprintf(errbuf, errlen, "%s: record %s", spec->path ?
+		    spec->path : "spec", sub);
+		return -1;
+	}
+	return setup_contexts(x, errbuf, errlen) == -1 ||
+	    setup_heads(x, errbuf, errlen) == -1 ||
+	    setup_xpath(x, errbuf, errlen) == -1 ? -1 : 0;
+}
+
+static void
+teardown_all(struct map_xml *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->spec->nslots; i++)
+		if (x->comp[i] != NULL) {
+			xmlXPathFreeCompExpr(x->comp[i]);
+			x->comp[i] = NULL;
+		}
+	if (x->kids != NULL)
+		for (i = 0; i < x->spec->nlevels; i++)
+			if (x->kids[i] != NULL)
+				xmlXPathFreeCompExpr(x->kids[i]);
+	free(x->kids);
+	x->kids = NULL;
+	if (x->xp != NULL)
+		xmlXPathFreeContext(x->xp);
+	x->xp = NULL;
+	for (i = 0; i < x->nheads; i++) {
+		head_drop(&x->heads[i]);
+		path_free(&x->heads[i].path);
+	}
+	free(x->heads);
+	x->heads = NULL;
+	x->nheads = 0;
+	for (i = 0; i < x->nctx; i++) {
+		path_free(&x->ctx[i].path);
+		free(x->ctx[i].attr_local);
+		free(x->ctx[i].val);
+	}
+	free(x->ctx);
+	x->ctx = NULL;
+	x->nctx = 0;
+	path_free(&x->rec);
+	memset(&x->rec, 0, sizeof x->rec);
+}
+
+/*
+ * The document's root element: a prefix that names several URIs is
+ * bound to the one the root uses, then the root must be the one the
+ * record path starts with (recognition: a file in another format or
+ * version is rejected, never read as having no records).
+ */
+static int
+bind(struct map_xml *x, const xmlChar *uri, const xmlChar *local)
+{
+	const struct spec *spec = x->spec;
+	const char *want;
+	char list[512];
+	size_t i, j, used;
+	int rebind = 0;
+
+	for (i = 0; i < spec->nns; i++)
+		for (j = 0; uri != NULL && j < spec->ns[i].nuris; j++)
+			if (strcmp(spec->ns[i].uris[j], (const char *)uri) == 0 &&
+			    x->ns_uri[i] != spec->ns[i].uris[j]) {
+				x->ns_uri[i] = spec->ns[i].uris[j];
+				rebind = 1;
+			}
+	x->bound = 1;
+	if (rebind) {
+		teardown_all(x);
+		if (setup_all(x, list, sizeof list) == -1)
+			return fail(x, "%s", list);
+	}
+	if (step_is(&x->rec, 0, uri, local))
+		return 0;
+	/* what the spec reads: the root's name and every URI its prefix
+	 * may stand for */
+	list[0] = '\0';
+	used = 0;
+	for (i = 0; i < spec->nns; i++) {
+		const char *p = spec->record_path + 1;
+		size_t plen = strcspn(p, ":/");
+
+		if (p[plen] != ':' || strlen(spec->ns[i].prefix) != plen ||
+		    strncmp(spec->ns[i].prefix, p, plen) != 0)
+			continue;
+		for (j = 0; j < spec->ns[i].nuris && used < sizeof list; j++)
+			used += (size_t)snprintf(list + used, sizeof list - used,
+			    "%s%s", j ? " | " : "", spec->ns[i].uris[j]);
+	}
+	want = list[0] ? list : "no namespace";
+	return fail(x, "line %lu: not a document this spec reads: expected "
+	    "root element <%s> in %s, found <%s> in %s", node_line(x),
+	    x->rec.local[0], want, (const char *)local,
+	    uri ? (const char *)uri : "no namespace");
+}
+
 static int
 element(struct map_xml *x)
 {
 	const xmlChar *uri, *local;
 	struct ctx_state *c;
-	int depth, empty;
+	struct head_state *h;
+	int depth, empty, rc;
 	size_t d, i;
 
 	depth = xmlTextReaderDepth(x->r);
@@ -689,17 +1148,51 @@ element(struct map_xml *x)
 	local = xmlTextReaderConstLocalName(x->r);
 	if (depth < 0 || local == NULL)
 		return read_failed(x);
+	if (!x->bound && bind(x, uri, local) == -1)
+		return -1;
 	d = (size_t)depth;
 	track(x, depth);
 	if (x->rec_pm == d && d < x->rec.n && step_is(&x->rec, d, uri, local)) {
 		x->rec_pm = d + 1;
 		if (x->rec_pm == x->rec.n) {
+			/* the heads around it come first */
+			if ((rc = yield_head(x)) != 0) {
+				x->redo = rc == 1;
+				return rc;
+			}
 			if (record(x) == -1)
 				return -1;
 			x->have_record = 1;
 			return 1;
 		}
 	}
+	for (i = 0; i < x->nheads; i++) {
+		h = &x->heads[i];
+		if (h->pm != d || d >= h->path.n ||
+		    !step_is(&h->path, d, uri, local))
+			continue;
+		h->pm = d + 1;
+		if (h->pm < h->path.n)
+			continue;
+		/* a head inside an unyielded head: that one first */
+		if ((rc = yield_head(x)) != 0) {
+			h->pm = d;
+			x->redo = rc == 1;
+			return rc;
+		}
+		head_start(x, h, depth, uri, local);
+		if (empty) {
+			h->yielded = 1;
+			rc = become(x, h->level, h->root, h->pos, h->line);
+			head_drop(h);
+			return rc;
+		}
+	}
+	/* a child of an open head, before its first record: part of it */
+	if ((h = inner_head(x)) != NULL && !h->yielded &&
+	    depth == h->depth + 1 && !on_path(x, d, uri, local) &&
+	    head_take(x, h) == -1)
+		return -1;
 	for (i = 0; i < x->nctx; i++) {
 		c = &x->ctx[i];
 		if (c->pm != d || d >= c->path.n ||
@@ -714,7 +1207,32 @@ element(struct map_xml *x)
 	return 0;
 }
 
-static void
+/* Heads whose element closed at depth: yielded now if no record came. */
+static int
+close_heads(struct map_xml *x, int depth)
+{
+	struct head_state *h;
+	size_t i;
+
+	for (i = x->nheads; i-- > 0;) {
+		h = &x->heads[i];
+		if (!h->open || h->depth < depth)
+			continue;
+		if (!h->yielded) {
+			int rc;
+
+			/* its values are copied out: the copy can go */
+			h->yielded = 1;
+			rc = become(x, h->level, h->root, h->pos, h->line);
+			head_drop(h);
+			return rc;
+		}
+		head_drop(h);
+	}
+	return 0;
+}
+
+static int
 end_element(struct map_xml *x)
 {
 	struct ctx_state *c;
@@ -730,6 +1248,7 @@ end_element(struct map_xml *x)
 	}
 	if (depth >= 0)
 		track(x, depth);
+	return depth >= 0 ? close_heads(x, depth) : 0;
 }
 
 static int
@@ -772,8 +1291,7 @@ step(struct map_xml *x, int rc)
 	case XML_READER_TYPE_ELEMENT:
 		return element(x);
 	case XML_READER_TYPE_END_ELEMENT:
-		end_element(x);
-		return 0;
+		return end_element(x);
 	case XML_READER_TYPE_TEXT:
 	case XML_READER_TYPE_CDATA:
 	case XML_READER_TYPE_WHITESPACE:
@@ -790,13 +1308,17 @@ map_xml_next(void *arg)
 	struct map_xml *x = arg;
 	int rc;
 
-	values_free(x);
 	if (x->failed)
 		return -1;
-	if (x->done)
-		return 0;
 	quiet_begin(x);
-	if (x->have_record) {
+	/* the children of the record just yielded come first */
+	if ((rc = next_child(x)) != 0 || x->done)
+		goto out;
+	if (x->redo) {
+		/* the reader still stands on an element put off for a head */
+		x->redo = 0;
+		rc = element(x);
+	} else if (x->have_record) {
 		/* Skip the record's subtree; the reader frees it. */
 		x->have_record = 0;
 		rc = step(x, xmlTextReaderNext(x->r));
@@ -804,8 +1326,25 @@ map_xml_next(void *arg)
 		rc = step(x, xmlTextReaderRead(x->r));
 	while (rc == 0 && !x->done)
 		rc = step(x, xmlTextReaderRead(x->r));
+ out:
 	quiet_end(x);
 	return rc;
+}
+
+static int
+map_xml_level(void *arg)
+{
+	struct map_xml *x = arg;
+
+	return x->cur_level;
+}
+
+static unsigned long
+map_xml_position(void *arg)
+{
+	struct map_xml *x = arg;
+
+	return x->cur_pos;
 }
 
 static const char *
@@ -882,29 +1421,20 @@ static void
 map_xml_close(void *arg)
 {
 	struct map_xml *x = arg;
-	size_t i;
 
 	if (x == NULL)
 		return;
 	quiet_begin(x);
 	if (x->vals != NULL)
 		values_free(x);
+	frames_free(x);
 	if (x->comp != NULL)
-		for (i = 0; i < x->spec->nslots; i++)
-			if (x->comp[i] != NULL)
-				xmlXPathFreeCompExpr(x->comp[i]);
-	if (x->xp != NULL)
-		xmlXPathFreeContext(x->xp);
+		teardown_all(x);
 	if (x->r != NULL)
 		xmlFreeTextReader(x->r);
 	quiet_end(x);
-	for (i = 0; i < x->nctx; i++) {
-		path_free(&x->ctx[i].path);
-		free(x->ctx[i].attr_local);
-		free(x->ctx[i].val);
-	}
-	free(x->ctx);
-	path_free(&x->rec);
+	free(x->stack);
+	free(x->ns_uri);
 	free(x->comp);
 	free(x->vals);
 	free(x->vlen);
@@ -946,14 +1476,14 @@ setup_contexts(struct map_xml *x, char *errbuf, size_t errlen)
 		c = &x->ctx[i];
 		sc = &spec->ctx[i];
 		c->sc = sc;
-		if (path_parse(spec, sc->path, &c->path, sub, sizeof sub) ==
+		if (path_parse(x, sc->path, &c->path, sub, sizeof sub) ==
 		    -1) {
 			snprintf(errbuf, errlen, "%s:%d: context '%s': %s",
 			    spec->path ? spec->path : "spec", sc->line,
 			    sc->name, sub);
 			return -1;
 		}
-		if (sc->attr != NULL && qname(spec, sc->attr, strlen(sc->attr),
+		if (sc->attr != NULL && qname(x, sc->attr, strlen(sc->attr),
 		    &c->attr_uri, &c->attr_local) == -1) {
 			snprintf(errbuf, errlen, "%s:%d: context '%s': "
 			    "attribute '%s' uses an undeclared prefix",
@@ -991,14 +1521,11 @@ setup_xpath(struct map_xml *x, char *errbuf, size_t errlen)
 	for (i = 0; i < spec->nns; i++)
 		if (xmlXPathRegisterNs(x->xp,
 		    (const xmlChar *)spec->ns[i].prefix,
-		    (const xmlChar *)spec->ns[i].uri) != 0)
+		    (const xmlChar *)x->ns_uri[i]) != 0)
 			fatal("map_xml xmlXPathRegisterNs failed");
-	x->comp = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->comp);
-	x->vals = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->vals);
-	x->vlen = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->vlen);
 	for (i = 0; i < spec->nslots; i++) {
 		s = spec->slots[i];
-		if (s->kind != SRC_XPATH)
+		if (s->kind != SRC_XPATH && s->kind != SRC_ITEM)
 			continue;
 		x->xpath_err[0] = '\0';
 		if ((x->comp[i] = xmlXPathCtxtCompile(x->xp,
@@ -1010,6 +1537,59 @@ setup_xpath(struct map_xml *x, char *errbuf, size_t errlen)
 			return -1;
 		}
 	}
+	x->kids = xcalloc(spec->nlevels, sizeof *x->kids);
+	for (i = 1; i < spec->nlevels; i++) {
+		const struct spec_level *lv = &spec->levels[i];
+
+		if (lv->kind != LEVEL_CHILD)
+			continue;
+		x->xpath_err[0] = '\0';
+		if ((x->kids[i] = xmlXPathCtxtCompile(x->xp,
+		    (const xmlChar *)lv->path)) == NULL) {
+			snprintf(errbuf, errlen, "%s:%d: level '%s': XPath "
+			    "'%s': %s", spec->path ? spec->path : "spec",
+			    lv->line, lv->name, lv->path, x->xpath_err[0] ?
+			    x->xpath_err : "does not compile");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+setup_heads(struct map_xml *x, char *errbuf, size_t errlen)
+{
+	const struct spec *spec = x->spec;
+	struct head_state *h;
+	char sub[256];
+	size_t i;
+
+	x->heads = xcalloc(spec->nlevels, sizeof *x->heads);
+	/* outermost first: levels are ordered parents before children,
+	 * heads by depth */
+	for (i = 1; i < spec->nlevels; i++) {
+		if (spec->levels[i].kind != LEVEL_HEAD)
+			continue;
+		h = &x->heads[x->nheads];
+		h->level = (int)i;
+		if (path_parse(x, spec->levels[i].path, &h->path, sub,
+		    sizeof sub) == -1) {
+			snprintf(errbuf, errlen, "%s:%d: level '%s': %s",
+			    spec->path ? spec->path : "spec",
+			    spec->levels[i].line, spec->levels[i].name, sub);
+			return -1;
+		}
+		x->nheads++;
+	}
+	/* sort by depth (few heads: insertion) */
+	for (i = 1; i < x->nheads; i++) {
+		struct head_state tmp = x->heads[i];
+		size_t j = i;
+
+		for (; j > 0 && x->heads[j - 1].path.n > tmp.path.n; j--)
+			x->heads[j] = x->heads[j - 1];
+		x->heads[j] = tmp;
+	}
 	return 0;
 }
 
@@ -1020,7 +1600,7 @@ map_xml_open(const struct spec *spec, const char *path, char *errbuf,
 	struct map_xml *x = xcalloc(1, sizeof *x);
 	const char *enc = spec->encoding;
 	xmlCharEncodingHandlerPtr h;
-	char sub[256];
+	size_t i;
 
 	x->spec = spec;
 	x->path = xstrdup(path);
@@ -1030,14 +1610,15 @@ map_xml_open(const struct spec *spec, const char *path, char *errbuf,
 	    DEFAULT_MAX_RECORD;
 	x->in = xmalloc(CHUNK);
 	quiet_begin(x);
-	if (path_parse(spec, spec->record_path, &x->rec, sub, sizeof sub) ==
-	    -1) {
-		snprintf(errbuf, errlen, "%s: record %s",
-		    spec->path ? spec->path : "spec", sub);
-		goto fail;
-	}
-	if (setup_contexts(x, errbuf, errlen) == -1 ||
-	    setup_xpath(x, errbuf, errlen) == -1)
+	x->comp = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->comp);
+	x->vals = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->vals);
+	x->vlen = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->vlen);
+	/* every prefix at its first URI until the root says otherwise; a
+	 * spec that cannot work is refused before the file is read */
+	x->ns_uri = xcalloc(spec->nns ? spec->nns : 1, sizeof *x->ns_uri);
+	for (i = 0; i < spec->nns; i++)
+		x->ns_uri[i] = spec->ns[i].uri;
+	if (setup_all(x, errbuf, errlen) == -1)
 		goto fail;
 	if ((x->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(errbuf, errlen, "open %s: %s", path, strerror(errno));
@@ -1072,6 +1653,8 @@ const struct map_reader_ops map_xml_ops = {
 	.syntax = "xml",
 	.open = map_xml_open,
 	.next = map_xml_next,
+	.level = map_xml_level,
+	.position = map_xml_position,
 	.value = map_xml_value,
 	.context = map_xml_context,
 	.record_error = map_xml_record_error,

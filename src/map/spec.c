@@ -637,19 +637,176 @@ check_xpath(struct loader *ld, xmlNode *n, const char *expr)
  * One source attribute of a <field> or <concat>.  fi is the field's
  * index in t; its and the later fields' names are known already.
  */
+static void	walk_src(struct loader *, xmlNode *, struct spec_src *,
+	    const struct spec_target *, size_t);
+
+/*
+ * Levels.
+ */
+
+int
+spec_level_find(const struct spec *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlevels; i++)
+		if (strcmp(s->levels[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Is level a equal to level b or one of its ancestors? */
+static int
+level_is_ancestor(const struct spec *s, int a, int b)
+{
+	for (; b >= 0; b = s->levels[b].parent)
+		if (a == b)
+			return 1;
+	return 0;
+}
+
+/* The record level, and the options every source syntax shares. */
+static void
+walk_record_options(struct loader *ld, xmlNode *n)
+{
+	struct spec *s = ld->s;
+	struct spec_level *lv;
+	char *v;
+
+	s->levels = xcalloc(1 + count_el(n, "level"), sizeof *s->levels);
+	lv = &s->levels[0];
+	lv->kind = LEVEL_RECORD;
+	lv->parent = -1;
+	lv->line = xmlGetLineNo(n);
+	lv->name = (v = attr_get(n, "record-name")) ? v : xstrdup("record");
+	s->nlevels = 1;
+	s->allow_empty = attr_is(n, "allow-empty", "true");
+}
+
+/* Parents, then depths: heads nest by path, children by parent=. */
+static void
+order_levels(struct loader *ld)
+{
+	struct spec *s = ld->s;
+	size_t i, j;
+	int changed, d;
+
+	/* the record's parent is the deepest head; each head's parent the
+	 * next shallower one (paths were checked to be prefixes) */
+	for (i = 1; i < s->nlevels; i++) {
+		struct spec_level *h = &s->levels[i];
+		size_t best = 0;
+
+		if (h->kind != LEVEL_HEAD)
+			continue;
+		for (j = 1; j < s->nlevels; j++) {
+			struct spec_level *o = &s->levels[j];
+
+			if (j != i && o->kind == LEVEL_HEAD &&
+			    strlen(o->path) < strlen(h->path) &&
+			    (best == 0 || strlen(o->path) >
+			    strlen(s->levels[best].path)))
+				best = j;
+		}
+		h->parent = best ? (int)best : -1;
+		if (s->levels[0].parent < 0 || strlen(h->path) >
+		    strlen(s->levels[s->levels[0].parent].path))
+			s->levels[0].parent = (int)i;
+	}
+	do {
+		changed = 0;
+		for (i = 0; i < s->nlevels; i++) {
+			d = s->levels[i].parent < 0 ? 0 :
+			    s->levels[s->levels[i].parent].depth + 1;
+			if (d != s->levels[i].depth && d < 64) {
+				s->levels[i].depth = d;
+				changed = 1;
+			}
+		}
+	} while (changed);
+	(void)ld;
+}
+
+/* <level> elements of a source; the record level is already there. */
+static void
+walk_levels(struct loader *ld, xmlNode *n)
+{
+	struct spec *s = ld->s;
+	struct spec_target none = { 0 };
+	struct spec_level *lv;
+	xmlNode *c;
+	char *v;
+	size_t j;
+
+	FOREACH_EL(c, n) {
+		if (!is_el(c, "level"))
+			continue;
+		lv = &s->levels[s->nlevels];
+		lv->name = attr_req(c, "name");
+		lv->line = xmlGetLineNo(c);
+		lv->parent = 0;
+		for (j = 0; j < s->nlevels; j++)
+			if (strcmp(s->levels[j].name, lv->name) == 0)
+				spec_err(ld, c, "level \"%s\" is declared twice "
+				    "(first at line %d)", lv->name,
+				    s->levels[j].line);
+		if ((lv->path = attr_get(c, "head")) != NULL) {
+			lv->kind = LEVEL_HEAD;
+			lv->parent = -1;
+		} else {
+			lv->kind = LEVEL_CHILD;
+			if ((v = attr_get(c, "parent")) != NULL) {
+				lv->parent = spec_level_find(s, v);
+				if (lv->parent < 0 || s->levels[lv->parent].kind
+				    == LEVEL_HEAD) {
+					spec_err(ld, c, "parent=\"%s\" is not "
+					    "the record level or a child level "
+					    "declared before", v);
+					lv->parent = 0;
+				}
+				free(v);
+			}
+			lv->if_none_parent = attr_is(c, "if-none", "parent");
+			if (s->syntax == SPEC_SYNTAX_XML) {
+				lv->path = attr_req(c, "xpath");
+				check_xpath(ld, c, lv->path);
+			} else {
+				none.level = lv->parent;
+				walk_src(ld, c, &lv->list, &none, 0);
+				lv->separator = attr_req(c, "separator");
+			}
+		}
+		s->nlevels++;
+	}
+}
+
 static void
 walk_src(struct loader *ld, xmlNode *n, struct spec_src *src,
     const struct spec_target *t, size_t fi)
 {
 	static const char *const kinds[] = { "column", "index", "xpath",
-	    "const", "filename", "context", "field" };
+	    "const", "filename", "context", "field", "position", "item" };
 	struct spec *s = ld->s;
 	size_t i, nfound = 0;
 	char *v;
+	int lv;
 
 	src->kind = SRC_NONE;
 	src->slot = -1;
 	src->line = xmlGetLineNo(n);
+	src->level = t->level;
+	if ((v = attr_get(n, "ancestor")) != NULL) {
+		if ((lv = spec_level_find(s, v)) < 0)
+			spec_err(ld, n, "ancestor=\"%s\": no such level", v);
+		else if (!level_is_ancestor(s, lv, t->level))
+			spec_err(ld, n, "ancestor=\"%s\" is not level \"%s\" "
+			    "or one that encloses it", v,
+			    s->levels[t->level].name);
+		else
+			src->level = lv;
+		free(v);
+	}
+	src->join = attr_get(n, "join");
 	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		if ((v = attr_get(n, kinds[i])) == NULL)
 			continue;
@@ -663,9 +820,25 @@ walk_src(struct loader *ld, xmlNode *n, struct spec_src *src,
 		src->text = v;
 	}
 
+	if (src->join != NULL && src->kind != SRC_XPATH)
+		spec_err(ld, n, "join= is for xpath= sources");
 	switch (src->kind) {
 	case SRC_NONE:
 	case SRC_CONST:
+		break;
+	case SRC_POSITION:
+		free(src->text);
+		src->text = NULL;
+		break;
+	case SRC_ITEM:
+		free(src->text);
+		src->text = NULL;
+		if (s->levels[src->level].kind != LEVEL_CHILD)
+			spec_err(ld, n, "item= reads a child level's item, and "
+			    "level \"%s\" is not a child level",
+			    s->levels[src->level].name);
+		else if (s->syntax == SPEC_SYNTAX_XML)
+			src->text = xstrdup(".");
 		break;
 	case SRC_FILENAME:
 		free(src->text);
@@ -696,6 +869,8 @@ walk_src(struct loader *ld, xmlNode *n, struct spec_src *src,
 			check_xpath(ld, n, src->text);
 		break;
 	case SRC_CONTEXT:
+		if (src->level != t->level)
+			spec_err(ld, n, "ancestor= does not apply to context=");
 		if (s->syntax != SPEC_SYNTAX_XML) {
 			spec_err(ld, n, "context=\"%s\" is for XML sources",
 			    src->text);
@@ -726,6 +901,8 @@ walk_src(struct loader *ld, xmlNode *n, struct spec_src *src,
 		}
 		break;
 	case SRC_FIELD:
+		if (src->level != t->level)
+			spec_err(ld, n, "ancestor= does not apply to field=");
 		for (i = 0; i < t->nfields; i++)
 			if (strcmp(t->fields[i].name, src->text) == 0)
 				break;
@@ -753,8 +930,8 @@ static const char *
 op_name(enum spec_op_kind k)
 {
 	static const char *const names[] = { "trim", "upper", "lower",
-	    "capture", "concat", "lookup", "default", "pattern", "enum",
-	    "length", "datetime", "decimal", "range" };
+	    "capture", "concat", "fallback", "lookup", "default", "pattern",
+	    "enum", "length", "datetime", "decimal", "range" };
 
 	return names[k];
 }
@@ -855,11 +1032,13 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 		op->text = attr_get(n, "separator");
 		if (op->text == NULL)
 			op->text = xstrdup("");
+		/* FALLTHROUGH */
+	case OP_FALLBACK:
 		walk_src(ld, n, &op->src, t, fi);
 		if (op->src.kind == SRC_NONE)
-			spec_err(ld, n, "<concat> needs a source (column=, "
-			    "index=, xpath=, const=, filename=, context= or "
-			    "field=)");
+			spec_err(ld, n, "<%s> needs a source (column=, "
+			    "index=, xpath=, const=, filename=, context=, "
+			    "field=, position= or item=)", op_name(k));
 		break;
 	case OP_LOOKUP:
 		v = attr_req(n, "table");
@@ -925,7 +1104,7 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 		op->text = attr_get(n, "format");
 		op->zone = attr_get(n, "timezone");
 		if (col != NULL && col->type != COL_TIME &&
-		    col->type != COL_DATE)
+		    col->type != COL_TIME_MS && col->type != COL_DATE)
 			spec_err(ld, n, "<datetime> on column \"%s\" of type "
 			    "%s; it converts to a time or a date", col->name,
 			    entity_type_name(col->type));
@@ -1020,7 +1199,8 @@ check_allowed(struct loader *ld, xmlNode *fn, const struct spec_field *f,
 	for (i = 0; i < f->nops; i++)
 		switch (f->ops[i].kind) {
 		case OP_TRIM: case OP_UPPER: case OP_LOWER: case OP_CAPTURE:
-		case OP_CONCAT: case OP_LOOKUP: case OP_DEFAULT:
+		case OP_CONCAT: case OP_FALLBACK: case OP_LOOKUP:
+		case OP_DEFAULT:
 			last = &f->ops[i];
 			break;
 		default:
@@ -1073,7 +1253,15 @@ walk_field(struct loader *ld, xmlNode *n, struct spec_target *t, size_t fi,
 	size_t i;
 
 	f->col = -1;
-	if (e != NULL) {
+	if (f->name[0] == '_') {
+		/* a scratch value: built for later fields, never stored */
+		if (e != NULL)
+			for (i = 0; i < fi; i++)
+				if (strcmp(t->fields[i].name, f->name) == 0)
+					spec_err(ld, n, "\"%s\" is defined twice "
+					    "in this target (first at line %d)",
+					    f->name, t->fields[i].line);
+	} else if (e != NULL) {
 		f->col = entity_col_index(e, f->name);
 		if (f->col < 0) {
 			char *list = column_names(e);
@@ -1119,17 +1307,24 @@ walk_field(struct loader *ld, xmlNode *n, struct spec_target *t, size_t fi,
 		i++;
 	}
 	check_op_order(ld, nodes, f, col);
+	for (i = 0; f->name[0] == '_' && i < f->nops; i++)
+		if (f->ops[i].kind == OP_DATETIME ||
+		    f->ops[i].kind == OP_DECIMAL || f->ops[i].kind == OP_RANGE)
+			spec_err(ld, nodes[i], "<%s> in scratch field \"%s\": "
+			    "a scratch value is text; convert it in the field "
+			    "that stores it", op_name(f->ops[i].kind), f->name);
 	free(nodes);
 
 	if (f->src.kind == SRC_NONE) {
 		for (i = 0; i < f->nops; i++)
 			if (f->ops[i].kind == OP_DEFAULT ||
-			    f->ops[i].kind == OP_CONCAT)
+			    f->ops[i].kind == OP_CONCAT ||
+			    f->ops[i].kind == OP_FALLBACK)
 				break;
 		if (i == f->nops)
 			spec_err(ld, n, "field \"%s\" has no source and no "
-			    "<default> or <concat>: it would always be empty",
-			    f->name);
+			    "<default>, <concat> or <fallback>: it would always "
+			    "be empty", f->name);
 	}
 	if (col != NULL && col->allowed != NULL)
 		check_allowed(ld, n, f, e, col);
@@ -1142,9 +1337,19 @@ walk_target(struct loader *ld, xmlNode *n, struct spec_target *t)
 	int *mapped_line = NULL;
 	xmlNode *c;
 	size_t i;
+	char *v;
 
 	t->line = xmlGetLineNo(n);
 	t->entity_name = attr_req(n, "entity");
+	if ((v = attr_get(n, "level")) != NULL) {
+		if ((t->level = spec_level_find(ld->s, v)) < 0) {
+			spec_err(ld, n, "level=\"%s\": no such level (the "
+			    "record level is \"%s\")", v,
+			    ld->s->levels[0].name);
+			t->level = 0;
+		}
+		free(v);
+	}
 	if ((e = t->entity = entity_find(t->entity_name)) == NULL) {
 		char *list = entity_names();
 
@@ -1313,6 +1518,9 @@ walk_csv(struct loader *ld, xmlNode *n)
 	if (attr_ulong(ld, n, "skip-lines", 1000000, &ul))
 		s->skip_lines = (unsigned)ul;
 	walk_numbers(ld, n);
+	walk_record_options(ld, n);
+	walk_levels(ld, n);
+	order_levels(ld);
 }
 
 /* An absolute element path resolved to (namespace URI, local name)
@@ -1389,6 +1597,43 @@ check_context_path(struct loader *ld, xmlNode *n, const struct spec_context *cx)
 		    "xpath= on the field", cx->name);
 }
 
+/* A head encloses the records: its path is a strict prefix of theirs. */
+static void
+check_head_path(struct loader *ld, xmlNode *n, const struct spec_level *lv)
+{
+	struct step P[64], R[64];
+	size_t p, r, c;
+
+	p = path_steps(ld->s, lv->path, P, 64);
+	r = path_steps(ld->s, ld->s->record_path, R, 64);
+	for (c = 0; c < p && c < r && step_eq(&P[c], &R[c]); c++)
+		;
+	if (c < p || p >= r)
+		spec_err(ld, n, "level \"%s\": head %s does not enclose the "
+		    "records (%s)", lv->name, lv->path, ld->s->record_path);
+}
+
+/* uri="A B ...": one namespace, or versions of one standard. */
+static void
+ns_uris(struct loader *ld, xmlNode *n, struct spec_ns *ns)
+{
+	char *all = attr_req(n, "uri"), *p, *save = NULL;
+
+	for (p = strtok_r(all, " \t\r\n", &save); p != NULL;
+	    p = strtok_r(NULL, " \t\r\n", &save)) {
+		ns->uris = xreallocarray(ns->uris, ns->nuris + 1,
+		    sizeof *ns->uris);
+		ns->uris[ns->nuris++] = xstrdup(p);
+	}
+	if (ns->nuris == 0) {
+		spec_err(ld, n, "namespace \"%s\" has no URI", ns->prefix);
+		ns->uris = xcalloc(1, sizeof *ns->uris);
+		ns->uris[ns->nuris++] = xstrdup("");
+	}
+	ns->uri = xstrdup(ns->uris[0]);
+	free(all);
+}
+
 static void
 walk_xml(struct loader *ld, xmlNode *n)
 {
@@ -1400,6 +1645,7 @@ walk_xml(struct loader *ld, xmlNode *n)
 	s->syntax = SPEC_SYNTAX_XML;
 	s->record_path = attr_req(n, "record");
 	walk_numbers(ld, n);
+	walk_record_options(ld, n);
 
 	s->ns = xcalloc(count_el(n, "namespace"), sizeof *s->ns);
 	s->ctx = xcalloc(count_el(n, "context"), sizeof *s->ctx);
@@ -1408,7 +1654,7 @@ walk_xml(struct loader *ld, xmlNode *n)
 			struct spec_ns *ns = &s->ns[s->nns];
 
 			ns->prefix = attr_req(c, "prefix");
-			ns->uri = attr_req(c, "uri");
+			ns_uris(ld, c, ns);
 			if (ns_find(s, ns->prefix, strlen(ns->prefix)) != NULL)
 				spec_err(ld, c, "namespace prefix \"%s\" is "
 				    "declared twice", ns->prefix);
@@ -1453,6 +1699,20 @@ walk_xml(struct loader *ld, xmlNode *n)
 		if (bad == 0 && bad_record == 0)
 			check_context_path(ld, c, cx);
 	}
+	walk_levels(ld, n);
+	for (i = 1, c = next_el(n->children); c != NULL;
+	    c = next_el(c->next)) {
+		struct spec_level *lv;
+
+		if (!is_el(c, "level"))
+			continue;
+		lv = &s->levels[i++];
+		if (lv->kind == LEVEL_HEAD &&
+		    path_prefixes(ld, c, "head path", lv->path) == 0 &&
+		    bad_record == 0)
+			check_head_path(ld, c, lv);
+	}
+	order_levels(ld);
 }
 
 /*
@@ -1465,13 +1725,20 @@ slot_assign(struct spec *s, struct spec_src *src)
 	size_t i;
 
 	if (src->kind != SRC_COLUMN && src->kind != SRC_INDEX &&
-	    src->kind != SRC_XPATH)
+	    src->kind != SRC_XPATH && src->kind != SRC_ITEM)
 		return;
+	/* CSV columns are the row's whatever the level */
+	if (src->kind == SRC_COLUMN || src->kind == SRC_INDEX)
+		src->level = 0;
 	for (i = 0; i < s->nslots; i++) {
 		const struct spec_src *o = s->slots[i];
 
-		if (o->kind == src->kind && (src->kind == SRC_INDEX ?
-		    o->index == src->index : strcmp(o->text, src->text) == 0)) {
+		if (o->kind == src->kind && o->level == src->level &&
+		    (o->join == NULL) == (src->join == NULL) &&
+		    (o->join == NULL || strcmp(o->join, src->join) == 0) &&
+		    (src->kind == SRC_INDEX ? o->index == src->index :
+		    src->kind == SRC_ITEM ? 1 :
+		    strcmp(o->text, src->text) == 0)) {
 			src->slot = (int)i;
 			return;
 		}
@@ -1484,7 +1751,7 @@ slot_assign(struct spec *s, struct spec_src *src)
 static void
 assign_slots(struct spec *s)
 {
-	size_t ti, fi, oi;
+	size_t ti, fi, oi, li;
 
 	for (ti = 0; ti < s->ntargets; ti++)
 		for (fi = 0; fi < s->targets[ti].nfields; fi++) {
@@ -1492,9 +1759,12 @@ assign_slots(struct spec *s)
 
 			slot_assign(s, &f->src);
 			for (oi = 0; oi < f->nops; oi++)
-				if (f->ops[oi].kind == OP_CONCAT)
+				if (f->ops[oi].kind == OP_CONCAT ||
+				    f->ops[oi].kind == OP_FALLBACK)
 					slot_assign(s, &f->ops[oi].src);
 		}
+	for (li = 1; li < s->nlevels; li++)
+		slot_assign(s, &s->levels[li].list);
 }
 
 /*
@@ -1782,6 +2052,7 @@ static void
 src_free(struct spec_src *src)
 {
 	free(src->text);
+	free(src->join);
 }
 
 void
@@ -1836,8 +2107,18 @@ spec_free(struct spec *s)
 	for (i = 0; i < s->nns; i++) {
 		free(s->ns[i].prefix);
 		free(s->ns[i].uri);
+		for (j = 0; j < s->ns[i].nuris; j++)
+			free(s->ns[i].uris[j]);
+		free(s->ns[i].uris);
 	}
 	free(s->ns);
+	for (i = 0; i < s->nlevels; i++) {
+		free(s->levels[i].name);
+		free(s->levels[i].path);
+		free(s->levels[i].separator);
+		src_free(&s->levels[i].list);
+	}
+	free(s->levels);
 	for (i = 0; i < s->nctx; i++) {
 		free(s->ctx[i].name);
 		free(s->ctx[i].path);

@@ -39,13 +39,50 @@ enum spec_src_kind {
 	SRC_FILENAME,	/* the inbound file's base name */
 	SRC_CONTEXT,	/* XML: an enclosing value, spec->ctx[index] */
 	SRC_FIELD,	/* an earlier field of the same target, fields[index] */
+	SRC_POSITION,	/* the record's 1-based place within its parent */
+	SRC_ITEM,	/* a child level's item (CSV: the list element;
+			   XML: the node's string value) */
 };
 
 struct spec_src {
 	enum spec_src_kind	 kind;
 	char			*text;
 	int			 index;
-	int			 slot;	/* COLUMN/INDEX/XPATH: 0..nslots-1 */
+	int			 slot;	/* COLUMN/INDEX/XPATH/ITEM: 0..nslots-1 */
+	int			 level;	/* where it is read: the target's level
+					   or an ancestor= of it */
+	char			*join;	/* XPATH: join every node with this;
+					   NULL: the first node */
+	int			 line;
+};
+
+/*
+ * Record levels.  Level 0 is the spec's record: the CSV row, the XML
+ * element at record_path.  Above it (XML only) a head level is an
+ * enclosing element read as one record made of its children that come
+ * before its first record (a statement's id, account and balances above
+ * its entries); it is yielded just before that first record, or when
+ * it closes if it has none.  Below it a child level is the nodes an
+ * XPath selects in its parent level's node (an entry's transaction
+ * details) or the items of a delimited list in a CSV column.  Records
+ * of every level are numbered in the order they are yielded: a parent
+ * always before its children.  A rejected record rejects its
+ * descendants.
+ */
+enum spec_level_kind { LEVEL_RECORD, LEVEL_HEAD, LEVEL_CHILD };
+
+struct spec_level {
+	char			*name;
+	enum spec_level_kind	 kind;
+	int			 parent;	/* index, -1: none */
+	int			 depth;		/* 0 for the outermost */
+	char			*path;		/* HEAD: absolute element path;
+						   CHILD (XML): relative XPath */
+	struct spec_src		 list;		/* CHILD (CSV): the column */
+	char			*separator;	/* CHILD (CSV) */
+	int			 if_none_parent; /* CHILD: no node or item
+						   gives one record at the
+						   parent's */
 	int			 line;
 };
 
@@ -55,6 +92,7 @@ enum spec_op_kind {
 	OP_LOWER,	/* ASCII lower case */
 	OP_CAPTURE,	/* regex match; value := group `group` (0 = whole) */
 	OP_CONCAT,	/* value := value + sep + value of src */
+	OP_FALLBACK,	/* if value is empty: value := value of src */
 	OP_LOOKUP,	/* code table: value := table[value] or its default */
 	OP_DEFAULT,	/* if value is empty: value := text */
 	OP_PATTERN,	/* check: value matches regex (empty values pass) */
@@ -106,6 +144,7 @@ struct spec_field {
 };
 
 struct spec_target {
+	int			 level;		/* index in spec->levels */
 	char			*entity_name;
 	const struct entity	*entity;
 	struct spec_field	*fields;
@@ -113,9 +152,14 @@ struct spec_target {
 	int			 line;
 };
 
+/* A prefix may name several URIs (uri="A B"): versions of a standard
+ * that differ only in namespace.  The reader binds it to the one the
+ * document's root element uses. */
 struct spec_ns {
 	char	*prefix;
-	char	*uri;
+	char	*uri;		/* the first */
+	char	**uris;		/* all of them */
+	size_t	  nuris;
 };
 
 /* XML: a value taken from an element (or its attribute) outside the
@@ -150,6 +194,11 @@ struct spec {
 	size_t			 nns;
 	struct spec_context	*ctx;
 	size_t			 nctx;
+	struct spec_level	*levels;	/* [0] is the record level;
+						   parents before children */
+	size_t			 nlevels;
+	int			 allow_empty;	/* a file with no record is
+						   applied, not rejected */
 	size_t			 max_field;	/* bytes, default 64 KiB */
 	size_t			 max_record;	/* bytes, default 1 MiB */
 
@@ -181,6 +230,21 @@ void spec_free(struct spec *);
  * array), or -1 with nothing loaded and every problem in d. */
 int spec_load_dir(const char *dir, struct spec ***specs, size_t *n,
     struct diag *d);
+/*
+ * Recognition: does the file at path look like what spec reads?  XML:
+ * the root element and its namespace are the first step of the record
+ * path; CSV: the header row (after skip-lines) has every column the
+ * spec names.  1 yes, 0 no (why: what was expected and found), -1 the
+ * file cannot be read (why).
+ */
+int spec_recognises(const struct spec *, const char *path, char *why,
+    size_t len);
+/* Could one file be recognised by both specs?  1 (why) or 0. */
+int spec_ambiguous(const struct spec *, const struct spec *, char *why,
+    size_t len);
+/* The level called name, or -1. */
+int spec_level_find(const struct spec *, const char *name);
+
 /* The spec called name among specs[0..n-1], or NULL. */
 const struct spec *spec_find(struct spec *const *specs, size_t n,
     const char *name);

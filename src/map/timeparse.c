@@ -660,6 +660,7 @@ timeparse_zone_valid(const char *zone)
 
 struct civil {
 	int	year, mon, day, hour, min, sec;
+	int	msec;		/* the first three digits of a fraction */
 	int	has_time, has_off;
 	int32_t	off;
 };
@@ -707,14 +708,22 @@ digits_upto(const char **pp, const char *end, int max, int *out)
 	return 0;
 }
 
-/* A fraction of a second: its digits are skipped, not rounded. */
+/* A fraction of a second: milliseconds are kept, further digits are
+ * cut, never rounded. */
 static int
-skip_fraction(const char **pp, const char *end)
+scan_fraction(const char **pp, const char *end, int *msec)
 {
 	const char *p = *pp;
+	int n = 0, ms = 0;
 
-	while (p < end && *p >= '0' && *p <= '9')
+	while (p < end && *p >= '0' && *p <= '9') {
+		if (n++ < 3)
+			ms = ms * 10 + (*p - '0');
 		p++;
+	}
+	for (; n < 3; n++)
+		ms *= 10;
+	*msec = ms;
 	if (p == *pp)
 		return -1;
 	*pp = p;
@@ -799,7 +808,7 @@ scan_iso(const char *p, const char *end, struct civil *c)
 			return -1;
 		if (p < end && (*p == '.' || *p == ',')) {
 			p++;
-			if (skip_fraction(&p, end) == -1)
+			if (scan_fraction(&p, end, &c->msec) == -1)
 				return -1;
 		}
 	}
@@ -865,7 +874,7 @@ scan_fmt(const char *p, const char *end, const char *fmt, struct civil *c,
 			c->has_time = 1;
 			break;
 		case 'f':
-			if (skip_fraction(&p, end) == -1)
+			if (scan_fraction(&p, end, &c->msec) == -1)
 				return -1;
 			break;
 		case 'z':
@@ -932,12 +941,12 @@ check_civil(const struct civil *c, char *errbuf, size_t errlen)
 	return 0;
 }
 
-int
-timeparse_parse_local(const char *s, size_t len, const char *fmt,
-    int64_t *wall, int *has_offset, int32_t *offset, int *has_time,
+static int
+parse_local(const char *s, size_t len, const char *fmt, int64_t *wall,
+    int *has_offset, int32_t *offset, int *has_time, int *msec,
     char *errbuf, size_t errlen)
 {
-	struct civil c = { 0, 1, 1, 0, 0, 0, 0, 0, 0 };
+	struct civil c = { 0, 1, 1, 0, 0, 0, 0, 0, 0, 0 };
 	const char *p = s, *end = s + len;
 	int rc;
 
@@ -972,7 +981,18 @@ timeparse_parse_local(const char *s, size_t len, const char *fmt,
 		*offset = c.has_off ? c.off : 0;
 	if (has_time != NULL)
 		*has_time = c.has_time;
+	if (msec != NULL)
+		*msec = c.msec;
 	return 0;
+}
+
+int
+timeparse_parse_local(const char *s, size_t len, const char *fmt,
+    int64_t *wall, int *has_offset, int32_t *offset, int *has_time,
+    char *errbuf, size_t errlen)
+{
+	return parse_local(s, len, fmt, wall, has_offset, offset, has_time,
+	    NULL, errbuf, errlen);
 }
 
 int
@@ -980,13 +1000,22 @@ timeparse_parse(const char *s, size_t len, const char *fmt,
     const char *zone, int64_t *epoch, int *has_time,
     char *errbuf, size_t errlen)
 {
+	return timeparse_parse_ms(s, len, fmt, zone, epoch, NULL, has_time,
+	    errbuf, errlen);
+}
+
+int
+timeparse_parse_ms(const char *s, size_t len, const char *fmt,
+    const char *zone, int64_t *epoch, int *msec, int *has_time,
+    char *errbuf, size_t errlen)
+{
 	struct zone *z;
 	int64_t wall;
 	int32_t off;
 	int has_off;
 
-	if (timeparse_parse_local(s, len, fmt, &wall, &has_off, &off,
-	    has_time, errbuf, errlen) == -1)
+	if (parse_local(s, len, fmt, &wall, &has_off, &off, has_time, msec,
+	    errbuf, errlen) == -1)
 		return -1;
 	if (!has_off) {
 		if (zone == NULL) {
@@ -1053,6 +1082,18 @@ timeparse_format_utc(int64_t epoch, char *buf)
 	put2(buf + 17, sod % 60);
 	buf[19] = 'Z';
 	buf[20] = '\0';
+}
+
+void
+timeparse_format_utc_ms(int64_t epoch, int msec, char *buf)
+{
+	timeparse_format_utc(epoch, buf);
+	buf[19] = '.';
+	buf[20] = (char)('0' + msec / 100 % 10);
+	buf[21] = (char)('0' + msec / 10 % 10);
+	buf[22] = (char)('0' + msec % 10);
+	buf[23] = 'Z';
+	buf[24] = '\0';
 }
 
 void

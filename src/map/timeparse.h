@@ -14,7 +14,7 @@
 
 /*
  * Parse s (len bytes) with a strptime-like format: %Y %m %d %H %M %S
- * %f (fraction, ignored) %z (+hhmm, +hh:mm or Z) %b (Jan..Dec) %% and
+ * %f (fraction: milliseconds kept by timeparse_parse_ms) %z (+hhmm, +hh:mm or Z) %b (Jan..Dec) %% and
  * literal characters; fmt NULL accepts ISO 8601 ("2026-11-27",
  * "2026-11-27 08:00[:00]", "T" separator, fraction, "Z"/"+08:00").
  * Local times use zone (NULL: a time without offset fails).
@@ -24,6 +24,12 @@
  */
 int timeparse_parse(const char *s, size_t len, const char *fmt,
     const char *zone, int64_t *epoch, int *has_time,
+    char *errbuf, size_t errlen);
+
+/* The same, keeping the first three digits of a fraction of a second
+ * in *msec (0-999; may be NULL). */
+int timeparse_parse_ms(const char *s, size_t len, const char *fmt,
+    const char *zone, int64_t *epoch, int *msec, int *has_time,
     char *errbuf, size_t errlen);
 
 /*
@@ -42,6 +48,8 @@ int timeparse_zone_valid(const char *zone);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" (buf >= 21 bytes). */
 void timeparse_format_utc(int64_t epoch, char *buf);
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" (buf >= 25 bytes). */
+void timeparse_format_utc_ms(int64_t epoch, int msec, char *buf);
 /* "YYYY-MM-DD" of the UTC day (buf >= 11 bytes). */
 void timeparse_format_date(int64_t epoch, char *buf);
 

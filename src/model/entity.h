@@ -25,6 +25,8 @@ enum col_type {
 	COL_MONEY,	/* int64 minor units of the currency in ->currency_col */
 	COL_CURRENCY,	/* ISO 4217 alphabetic code with a known exponent */
 	COL_TIME,	/* UTC instant, stored "YYYY-MM-DDTHH:MM:SSZ" */
+	COL_TIME_MS,	/* UTC instant to the millisecond,
+			   "YYYY-MM-DDTHH:MM:SS.mmmZ" (customs receipts) */
 	COL_DATE,	/* calendar date, stored "YYYY-MM-DD" */
 };
 
@@ -36,9 +38,29 @@ struct entity_col {
 	const char	*allowed;	/* NULL, or "a|b|c": the only values */
 };
 
+/*
+ * What a row whose natural key is already stored (or met earlier in the
+ * same file) means.  In both policies a row equal to the stored one in
+ * every column is a harmless re-delivery and changes nothing.
+ *
+ * ENTITY_KEEP_FIRST: facts that never change once sent (a tracking
+ *   event, a bank entry, a customs receipt).  A different row under the
+ *   same key is a row reject "key-conflict" naming the earlier file and
+ *   record; the stored row stays.
+ * ENTITY_AMEND: documents that partners re-send with changes (an order
+ *   gets its waybill or is cancelled; an ODR case moves on).  A
+ *   different row is an amendment: it replaces the stored row, whose
+ *   old version goes to the row history.  With a version column
+ *   (->newer_col) filled on both rows, only a strictly newer row
+ *   replaces; an older one is recorded in the history as superseded and
+ *   an equal version with other content is a key-conflict.  Without
+ *   versions on both rows, a later file amends an earlier one, and two
+ *   different rows in one file are a key-conflict (the file contradicts
+ *   itself).
+ */
 enum entity_conflict {
-	ENTITY_KEEP_FIRST,	/* same natural key again: ignore the new row */
-	ENTITY_KEEP_NEWEST,	/* replace when ->newer_col is strictly newer */
+	ENTITY_KEEP_FIRST,
+	ENTITY_AMEND,
 };
 
 struct entity {
@@ -49,7 +71,8 @@ struct entity {
 	const char *const	*key;		/* natural key columns, NULL-ended;
 						   "partner" may appear */
 	enum entity_conflict	 conflict;
-	const char		*newer_col;	/* ENTITY_KEEP_NEWEST only */
+	const char		*newer_col;	/* ENTITY_AMEND: version column,
+						   or NULL */
 };
 
 enum value_kind { VAL_NULL, VAL_TEXT, VAL_INT };

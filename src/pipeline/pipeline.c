@@ -80,7 +80,14 @@ struct apply {
 	struct field_engine	**engines;	/* one per target */
 	struct store_rows	**rows;		/* one per target */
 	struct value		**vals;		/* one array per target */
+	struct field_reject	*rejs;		/* one target's field rejects */
+	struct field_reject	*seen;		/* the record's so far */
+	size_t			 nseen;
+	int			*targets;	/* per level: has a target */
+	unsigned long		*rej_at;	/* per level: recno of its
+						   latest record if rejected */
 	unsigned long		 total, rejected, stored;
+	unsigned long		 redelivered, amended;
 	char			 encoding[64];
 	char			 ferr[512];	/* file-level error */
 	unsigned		 logged;
@@ -304,78 +311,182 @@ finish(struct pipeline *pl, const struct store_file *f,
 
 /* ---- step 6: map and apply ---------------------------------------- */
 
+/* Field rejects kept per record; more are only counted. */
+#define MAX_FIELD_REJECTS	16
+
+/* The seq-th reject of record recno: logged (the first few of a file)
+ * and recorded.  The record counts as rejected once. */
 static int
 reject(struct pipeline *pl, struct apply *a, unsigned long recno,
-    unsigned long line, const char *field, const char *rule,
+    unsigned long line, unsigned seq, const char *field, const char *rule,
     const char *value, const char *message)
 {
 	char esc[256], vesc[160];
 
-	a->rejected++;
+	if (seq == 0)
+		a->rejected++;
 	if (a->logged++ < LOG_REJECTS)
 		log_warn("map reject partner=%s file=\"%s\" line=%lu record=%lu "
 		    "field=%s rule=%s value=\"%s\" message=\"%s\"",
 		    a->partner->id, a->name, line, recno, field, rule,
 		    log_esc(vesc, sizeof vesc, value ? value : ""),
 		    log_esc(esc, sizeof esc, message));
-	return store_reject_insert(pl->store, a->file_id, recno, line, field,
-	    rule, value && *value ? value : NULL, message);
+	return store_reject_insert(pl->store, a->file_id, recno, seq, line,
+	    field, rule, value && *value ? value : NULL, message);
+}
+
+struct conflict_arg {
+	struct pipeline	*pl;
+	struct apply	*a;
+};
+
+/* A record whose row collides with a different one: rejected whole. */
+static int
+on_conflict(void *arg, const struct store_conflict *c)
+{
+	struct conflict_arg *ca = arg;
+	char msg[512], where[64];
+
+	if (c->other_file == ca->a->file_id)
+		snprintf(where, sizeof where, "record %lu of this file",
+		    c->other_record);
+	else
+		snprintf(where, sizeof where, "record %lu of file %lld",
+		    c->other_record, (long long)c->other_file);
+	snprintf(msg, sizeof msg, "%s %s is already stored from %s with "
+	    "%s '%s', here '%s'", c->entity, c->key, where, c->column,
+	    c->other_value ? c->other_value : "(none)",
+	    c->value ? c->value : "(none)");
+	return reject(ca->pl, ca->a, c->record_no, 0, 0, c->column,
+	    "key-conflict", c->value, msg);
+}
+
+/* Did an earlier target of this record already report this reject
+ * (the same column mapped in two targets fails twice)? */
+static int
+same_reject(const struct apply *a, size_t t, size_t k)
+{
+	const struct field_reject *r = &a->rejs[k];
+	size_t i;
+
+	(void)t;
+	for (i = 0; i < a->nseen; i++)
+		if (strcmp(a->seen[i].field, r->field) == 0 &&
+		    strcmp(a->seen[i].rule, r->rule) == 0 &&
+		    strcmp(a->seen[i].value, r->value) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+remember_rejects(struct apply *a, size_t t, size_t n)
+{
+	size_t k;
+
+	(void)t;
+	for (k = 0; k < n && a->nseen < MAX_FIELD_REJECTS; k++)
+		a->seen[a->nseen++] = a->rejs[k];
 }
 
 /*
- * Read every record of the archived copy.  insert: apply good records;
- * otherwise only record the rejects (second pass of a rejected file).
- * 0: end of file; 1: file-level error in a->ferr; -1: store failure.
+ * One record of any level.  0 done (applied, staged or rejected), -1
+ * store failure.
+ */
+static int
+apply_record(struct pipeline *pl, struct apply *a, struct map_reader *rd,
+    int insert)
+{
+	const struct spec *spec = a->spec;
+	unsigned long recno = map_reader_recno(rd);
+	unsigned long line = map_reader_line(rd);
+	int lv = map_reader_level(rd), parent;
+	const char *msg;
+	char pmsg[96];
+	size_t t, n, k;
+	unsigned seq = 0;
+
+	parent = spec->levels[lv].parent;
+	a->rej_at[lv] = 0;
+	if (!a->targets[lv]) {
+		/* a level read only for its children: not a record of its
+		 * own, but it passes a rejection on */
+		if (parent >= 0 && a->rej_at[parent] != 0 &&
+		    a->rej_at[parent] == map_reader_parent(rd))
+			a->rej_at[lv] = recno;
+		return 0;
+	}
+	a->total++;
+	if (a->total % 1000 == 0)
+		crashpoint("records");
+	if (parent >= 0 && a->rej_at[parent] != 0 &&
+	    a->rej_at[parent] == map_reader_parent(rd)) {
+		snprintf(pmsg, sizeof pmsg, "its %s record %lu was rejected",
+		    spec->levels[parent].name, a->rej_at[parent]);
+		a->rej_at[lv] = recno;
+		return reject(pl, a, recno, line, 0, "(record)", "parent",
+		    NULL, pmsg);
+	}
+	if ((msg = map_reader_record_error(rd)) != NULL) {
+		a->rej_at[lv] = recno;
+		return reject(pl, a, recno, line, 0, "(record)", "fields",
+		    NULL, msg);
+	}
+	a->nseen = 0;
+	for (t = 0; t < spec->ntargets; t++) {
+		if (spec->targets[t].level != lv)
+			continue;
+		if (field_eval(a->engines[t], &spec->targets[t], rd,
+		    a->vals[t], a->rejs, MAX_FIELD_REJECTS, &n) == 0)
+			continue;
+		for (k = 0; k < n; k++) {
+			if (same_reject(a, t, k))
+				continue;	/* one column, two targets */
+			if (reject(pl, a, recno, line, seq++, a->rejs[k].field,
+			    a->rejs[k].rule, a->rejs[k].value,
+			    a->rejs[k].message) == -1)
+				return -1;
+		}
+		remember_rejects(a, t, n);
+	}
+	if (seq > 0) {
+		a->rej_at[lv] = recno;
+		return 0;
+	}
+	for (t = 0; t < spec->ntargets; t++)
+		if (spec->targets[t].level == lv &&
+		    store_rows_insert(a->rows[t], a->partner->id, a->file_id,
+		    recno, a->vals[t]) == -1)
+			return -1;
+	(void)insert;
+	return 0;
+}
+
+/*
+ * Read every record of the archived copy, then settle the staged rows.
+ * insert: apply the good records; otherwise only record the rejects
+ * (second pass of a rejected file).  0: end of file; 1: file-level
+ * error in a->ferr; -1: store failure.
  */
 static int
 apply_records(struct pipeline *pl, struct apply *a, int insert)
 {
 	const struct spec *spec = a->spec;
+	struct conflict_arg ca = { pl, a };
+	struct store_settled st;
 	struct map_reader *rd;
-	struct field_reject rej;
-	const char *msg;
 	char err[512];
-	size_t t;
-	int rc, stored;
+	int rc;
 
 	a->total = a->rejected = a->stored = 0;
+	a->redelivered = a->amended = 0;
 	a->logged = insert ? 0 : LOG_REJECTS;
 	if ((rd = map_reader_open(spec, a->archived, err, sizeof err)) == NULL) {
 		snprintf(a->ferr, sizeof a->ferr, "%s", err);
 		return 1;
 	}
-	while ((rc = map_reader_next(rd)) == 1) {
-		unsigned long recno = map_reader_recno(rd);
-		unsigned long line = map_reader_line(rd);
-
-		a->total++;
-		if (a->total % 1000 == 0)
-			crashpoint("records");
-		if ((msg = map_reader_record_error(rd)) != NULL) {
-			if (reject(pl, a, recno, line, "(record)", "fields",
-			    NULL, msg) == -1)
-				goto storefail;
-			continue;
-		}
-		for (t = 0; t < spec->ntargets; t++)
-			if (field_eval(a->engines[t], &spec->targets[t], rd,
-			    a->vals[t], &rej) == -1)
-				break;
-		if (t < spec->ntargets) {
-			if (reject(pl, a, recno, line, rej.field, rej.rule,
-			    rej.value, rej.message) == -1)
-				goto storefail;
-			continue;
-		}
-		if (!insert)
-			continue;
-		for (t = 0; t < spec->ntargets; t++) {
-			if (store_rows_insert(a->rows[t], a->partner->id,
-			    a->file_id, recno, a->vals[t], &stored) == -1)
-				goto storefail;
-			a->stored += (unsigned long)stored;
-		}
-	}
+	while ((rc = map_reader_next(rd)) == 1)
+		if (apply_record(pl, a, rd, insert) == -1)
+			goto storefail;
 	snprintf(a->encoding, sizeof a->encoding, "%s",
 	    map_reader_encoding(rd));
 	if (rc == -1)
@@ -383,13 +494,12 @@ apply_records(struct pipeline *pl, struct apply *a, int insert)
 	map_reader_close(rd);
 	if (rc == -1)
 		return 1;	/* rejected: the savepoint drops the stage */
-	for (t = 0; insert && t < spec->ntargets; t++) {
-		unsigned long n;
-
-		if (store_rows_flush(a->rows[t], &n) == -1)
-			return -1;
-		a->stored += n;
-	}
+	if (store_rows_settle(a->rows, spec->ntargets, insert, on_conflict,
+	    &ca, &st) == -1)
+		return -1;
+	a->stored = st.stored;
+	a->redelivered = st.redelivered;
+	a->amended = st.amended;
 	return 0;
  storefail:
 	map_reader_close(rd);
@@ -412,6 +522,10 @@ apply_free(struct apply *a)
 	free(a->engines);
 	free(a->rows);
 	free(a->vals);
+	free(a->rejs);
+	free(a->seen);
+	free(a->targets);
+	free(a->rej_at);
 }
 
 /* Decide the file's fate once its records are read. */
@@ -425,9 +539,16 @@ judge(struct apply *a, int rc, struct store_file *f, char *reason,
 	f->records_rejected = (int64_t)a->rejected;
 	f->records_applied = (int64_t)(a->total - a->rejected);
 	f->rows_stored = (int64_t)a->stored;
+	f->rows_redelivered = (int64_t)a->redelivered;
+	f->rows_amended = (int64_t)a->amended;
 	f->status = a->rejected ? FILE_PARTIAL : FILE_APPLIED;
 	if (rc == 1)
 		snprintf(reason, rlen, "%s", a->ferr);
+	else if (a->total == 0 && !spec->allow_empty)
+		snprintf(reason, rlen, spec->syntax == SPEC_SYNTAX_XML ?
+		    "no records at %s" : "no records (no data row%s)",
+		    spec->syntax == SPEC_SYNTAX_XML ? spec->record_path :
+		    spec->header ? " after the header" : "");
 	else if (a->total > 0 && a->rejected == a->total)
 		snprintf(reason, rlen, "all %lu records were rejected",
 		    a->total);
@@ -442,6 +563,8 @@ judge(struct apply *a, int rc, struct store_file *f, char *reason,
 	f->status = FILE_REJECTED;
 	f->records_applied = 0;
 	f->rows_stored = 0;
+	f->rows_redelivered = 0;
+	f->rows_amended = 0;
 	f->reason = reason;
 }
 
@@ -495,6 +618,10 @@ apply_file(struct pipeline *pl, const struct partner *p,
 	a.engines = xcalloc(spec->ntargets, sizeof *a.engines);
 	a.rows = xcalloc(spec->ntargets, sizeof *a.rows);
 	a.vals = xcalloc(spec->ntargets, sizeof *a.vals);
+	a.rejs = xcalloc(MAX_FIELD_REJECTS, sizeof *a.rejs);
+	a.seen = xcalloc(MAX_FIELD_REJECTS, sizeof *a.seen);
+	a.targets = xcalloc(spec->nlevels, sizeof *a.targets);
+	a.rej_at = xcalloc(spec->nlevels, sizeof *a.rej_at);
 	for (t = 0; t < spec->ntargets; t++) {
 		a.engines[t] = field_engine_new(spec, p->timezone, f->name);
 		a.vals[t] = xcalloc(spec->targets[t].entity->ncols,
@@ -502,6 +629,7 @@ apply_file(struct pipeline *pl, const struct partner *p,
 		if ((a.rows[t] = store_rows_prepare(pl->store,
 		    spec->targets[t].entity)) == NULL)
 			goto fail;
+		a.targets[spec->targets[t].level] = 1;
 	}
 	if ((rc = apply_records(pl, &a, 1)) == -1)
 		goto fail;

@@ -36,17 +36,10 @@ struct store {
 	sqlite3_stmt	*file_update;
 	sqlite3_stmt	*reject_insert;
 	/* text returned by lookups, owned here until the next lookup */
-	char		*strs[8];	/* 0: identity lookup; 1-6: outbound */
+	char		*strs[16];	/* 0: identity lookup; 1-6: outbound;
+					   8-12: store_file_get */
 };
 
-struct store_rows {
-	struct store		*store;
-	const struct entity	*entity;
-	sqlite3_stmt		*st;		/* insert, or stage */
-	sqlite3_stmt		*flush;		/* staged: into the table */
-	sqlite3_stmt		*clear;		/* staged: empty the stage */
-	unsigned long		 staged;
-};
 
 static const char *const status_names[] = {
 	"applied", "partial", "rejected", "duplicate",
@@ -152,15 +145,17 @@ store_open(const char *path, char *errbuf, size_t errlen)
 	    " mapping_version, mapping_sha256, encoding, status,"
 	    " records_total, records_applied, records_rejected, rows_stored,"
 	    " reason, duplicate_of, received_at, archive_path, src_dev,"
-	    " src_ino, src_mtime_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-	    "?,?,?,?,?)") ||
+	    " src_ino, src_mtime_ns, rows_redelivered, rows_amended,"
+	    " reprocess_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+	    "?,?,?,?,?,?,?,?)") ||
 	    prepare(s, &s->file_update,
 	    "UPDATE inbound_file SET status=?, records_total=?,"
 	    " records_applied=?, records_rejected=?, rows_stored=?, reason=?,"
-	    " encoding=?, duplicate_of=? WHERE id=?") ||
+	    " encoding=?, duplicate_of=?, rows_redelivered=?, rows_amended=?"
+	    " WHERE id=?") ||
 	    prepare(s, &s->reject_insert,
-	    "INSERT OR REPLACE INTO row_reject (file_id, record_no, line,"
-	    " field, rule, value, message) VALUES (?,?,?,?,?,?,?)")) {
+	    "INSERT OR REPLACE INTO row_reject (file_id, record_no, seq, line,"
+	    " field, rule, value, message) VALUES (?,?,?,?,?,?,?,?)")) {
 		snprintf(errbuf, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
@@ -331,6 +326,69 @@ store_file_by_identity(struct store *s, const struct store_file *k,
 }
 
 int
+store_file_get(struct store *s, int64_t id, struct store_file *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT partner, name, sha256, size,"
+	    " mapping, status, archive_path, received_at, reprocess_of,"
+	    " src_dev, src_ino, src_mtime_ns FROM inbound_file WHERE id=?",
+	    -1, &st, NULL) != SQLITE_OK) {
+		log_error("store prepare-failed error=\"%s\"",
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(out, 0, sizeof *out);
+		out->id = id;
+		out->partner = keep(s, 8, sqlite3_column_text(st, 0));
+		out->name = keep(s, 9, sqlite3_column_text(st, 1));
+		snprintf(out->sha256, sizeof out->sha256, "%s",
+		    (const char *)sqlite3_column_text(st, 2));
+		out->size = sqlite3_column_int64(st, 3);
+		out->mapping = keep(s, 10, sqlite3_column_text(st, 4));
+		out->status = (enum file_status)store_status_parse(
+		    (const char *)sqlite3_column_text(st, 5));
+		out->archive_path = keep(s, 11, sqlite3_column_text(st, 6));
+		out->received_at = keep(s, 12, sqlite3_column_text(st, 7));
+		out->reprocess_of = sqlite3_column_int64(st, 8);
+		out->src_dev = sqlite3_column_int64(st, 9);
+		out->src_ino = sqlite3_column_int64(st, 10);
+		out->src_mtime_ns = sqlite3_column_int64(st, 11);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_error("store step-failed error=\"%s\"", sqlite3_errmsg(s->db));
+	return -1;
+}
+
+int
+store_file_reprocessed(struct store *s, int64_t id, int64_t *by)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT max(id) FROM inbound_file"
+	    " WHERE reprocess_of=?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	*by = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		log_error("store step-failed error=\"%s\"",
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return *by != 0;
+}
+
+int
 store_file_by_content(struct store *s, const char *partner,
     const char *sha256, int64_t *id)
 {
@@ -390,6 +448,9 @@ store_file_insert(struct store *s, struct store_file *f)
 	sqlite3_bind_int64(st, 18, f->src_dev);
 	sqlite3_bind_int64(st, 19, f->src_ino);
 	sqlite3_bind_int64(st, 20, f->src_mtime_ns);
+	sqlite3_bind_int64(st, 21, f->rows_redelivered);
+	sqlite3_bind_int64(st, 22, f->rows_amended);
+	bind_opt_id(st, 23, f->reprocess_of);
 	if (step_done(s, st) == -1)
 		return -1;
 	f->id = sqlite3_last_insert_rowid(s->db);
@@ -410,24 +471,27 @@ store_file_update(struct store *s, const struct store_file *f)
 	bind_opt_text(st, 6, f->reason);
 	bind_opt_text(st, 7, f->encoding);
 	bind_opt_id(st, 8, f->duplicate_of);
-	sqlite3_bind_int64(st, 9, f->id);
+	sqlite3_bind_int64(st, 9, f->rows_redelivered);
+	sqlite3_bind_int64(st, 10, f->rows_amended);
+	sqlite3_bind_int64(st, 11, f->id);
 	return step_done(s, st);
 }
 
 int
 store_reject_insert(struct store *s, int64_t file_id, unsigned long record_no,
-    unsigned long line, const char *field, const char *rule,
+    unsigned seq, unsigned long line, const char *field, const char *rule,
     const char *value, const char *message)
 {
 	sqlite3_stmt *st = s->reject_insert;
 
 	sqlite3_bind_int64(st, 1, file_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)record_no);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)line);
-	sqlite3_bind_text(st, 4, field, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, rule, -1, SQLITE_STATIC);
-	bind_opt_text(st, 6, value);
-	sqlite3_bind_text(st, 7, message, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (int)seq);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)line);
+	sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, rule, -1, SQLITE_STATIC);
+	bind_opt_text(st, 7, value);
+	sqlite3_bind_text(st, 8, message, -1, SQLITE_STATIC);
 	return step_done(s, st);
 }
 
@@ -473,92 +537,149 @@ key_list(char **sql, size_t *len, const struct entity *e)
 }
 
 /*
- * Keep-first rows go to an unindexed TEMP table (its own file, not the
- * WAL) and are inserted into the entity's table sorted by natural key
- * at flush: the index is then appended to in order instead of being
- * probed at random.  record_no breaks ties so the first record of a
- * key wins, as it would inserted directly.  All of it happens inside
- * the file's transaction, so a rollback undoes the stage too.
+ * Settling a file's rows (store.h).
+ *
+ * Every row is staged in an unindexed TEMP table per entity (its own
+ * file, not the WAL) as the file is read.  store_rows_settle() then:
+ *   1. Fast path: inside a savepoint, inserts each stage into its table
+ *      in natural-key order, ON CONFLICT DO NOTHING.  When every staged
+ *      row went in, no key met another row and the file is settled: the
+ *      bulk-load case, one sorted insert per entity, so the unique index
+ *      is appended to in order instead of probed at random.
+ *   2. Otherwise the savepoint is rolled back and each stage is walked
+ *      in key order, every key looked up in the table once, and each row
+ *      judged by decide(): new, re-delivery, amendment, superseded or
+ *      key-conflict.  Conflicting records go to temp.settle_reject and
+ *      leave every stage; the walk repeats until a pass finds no new
+ *      conflict (removing a record changes what later rows of its key
+ *      are compared with).
+ *   3. Apply: keep-first stages by the sorted insert again; amend stages
+ *      row by row with the same decide(), the replaced version of a row
+ *      going to row_history.
+ * All of it runs inside the file's transaction: a rollback undoes the
+ * stages, the history and the rows together.
  */
+
+enum verdict { V_NEW, V_SAME, V_AMEND, V_SUPERSEDED, V_CONFLICT };
+
+/* One version of a row: partner, file_id, record_no, then the columns. */
+struct version {
+	sqlite3_value	**v;
+	size_t		  n;
+	int		  in_file;	/* from this file, not the table */
+};
+
+struct store_rows {
+	struct store		*store;
+	const struct entity	*entity;
+	sqlite3_stmt		*stage;		/* INSERT INTO temp.stage_T */
+	sqlite3_stmt		*flush;		/* stage -> table in key order */
+	sqlite3_stmt		*clear;		/* empty the stage */
+	sqlite3_stmt		*walk;		/* stage rows in key order */
+	sqlite3_stmt		*find;		/* the table's row of a key */
+	sqlite3_stmt		*put;		/* one row into the table */
+	sqlite3_stmt		*replace;	/* a row's new version, by key */
+	sqlite3_stmt		*drop;		/* rows of rejected records */
+	sqlite3_stmt		*count;		/* rows staged */
+	unsigned long		 staged;
+	int			*keycol;	/* key column -> row position */
+	size_t			 nkey;
+	int			 newer;		/* version column's position */
+};
+
+#define ROW_FIXED	3	/* partner, file_id, record_no */
+
 static int
-prepare_staged(struct store *s, struct store_rows *r)
+row_pos(const struct entity *e, const char *col)
 {
-	const struct entity *e = r->entity;
+	int i;
+
+	if (strcmp(col, "partner") == 0)
+		return 0;
+	if ((i = entity_col_index(e, col)) < 0)
+		fatal("store key column %s not in entity %s", col, e->name);
+	return ROW_FIXED + i;
+}
+
+static const char *
+row_col_name(const struct entity *e, size_t pos)
+{
+	static const char *const fixed[] = { "partner", "file_id",
+	    "record_no" };
+
+	return pos < ROW_FIXED ? fixed[pos] : e->cols[pos - ROW_FIXED].name;
+}
+
+static char *
+build_sql(const struct entity *e, const char *what)
+{
 	char *sql = NULL;
-	size_t len = 0;
-	int rc;
+	size_t len = 0, i;
+	const char *const *k;
 
-	sqlcat(&sql, &len, "CREATE TEMP TABLE IF NOT EXISTS stage_%s AS "
-	    "SELECT ", e->table);
-	col_list(&sql, &len, e);
-	sqlcat(&sql, &len, " FROM main.%s WHERE 0", e->table);
-	rc = exec(s, sql);
-	free(sql);
-	if (rc == -1)
-		return -1;
-
-	sql = NULL;
-	len = 0;
-	sqlcat(&sql, &len, "INSERT INTO temp.stage_%s (", e->table);
-	col_list(&sql, &len, e);
-	sqlcat(&sql, &len, ") VALUES (?, ?, ?");
-	for (size_t i = 0; i < e->ncols; i++)
-		sqlcat(&sql, &len, ", ?");
-	sqlcat(&sql, &len, ")");
-	rc = prepare(s, &r->st, sql);
-	free(sql);
-	if (rc == -1)
-		return -1;
-
-	sql = NULL;
-	len = 0;
-	sqlcat(&sql, &len, "INSERT INTO main.%s (", e->table);
-	col_list(&sql, &len, e);
-	sqlcat(&sql, &len, ") SELECT ");
-	col_list(&sql, &len, e);
-	sqlcat(&sql, &len, " FROM temp.stage_%s WHERE true ORDER BY ",
-	    e->table);
-	key_list(&sql, &len, e);
-	sqlcat(&sql, &len, ", record_no ON CONFLICT DO NOTHING");
-	rc = prepare(s, &r->flush, sql);
-	free(sql);
-	if (rc == -1)
-		return -1;
-
-	sql = NULL;
-	len = 0;
-	sqlcat(&sql, &len, "DELETE FROM temp.stage_%s", e->table);
-	rc = prepare(s, &r->clear, sql);
-	free(sql);
-	if (rc == -1)
-		return -1;
-	/* a stage left by a failed file (its transaction rolled back) */
-	return step_done(s, r->clear);
+	if (strcmp(what, "create") == 0) {
+		sqlcat(&sql, &len, "CREATE TEMP TABLE IF NOT EXISTS stage_%s AS"
+		    " SELECT ", e->table);
+		col_list(&sql, &len, e);
+		sqlcat(&sql, &len, " FROM main.%s WHERE 0", e->table);
+	} else if (strcmp(what, "stage") == 0 || strcmp(what, "put") == 0) {
+		sqlcat(&sql, &len, "INSERT INTO %s%s (",
+		    what[0] == 's' ? "temp.stage_" : "main.", e->table);
+		col_list(&sql, &len, e);
+		sqlcat(&sql, &len, ") VALUES (?, ?, ?");
+		for (i = 0; i < e->ncols; i++)
+			sqlcat(&sql, &len, ", ?");
+		sqlcat(&sql, &len, ")");
+	} else if (strcmp(what, "flush") == 0) {
+		sqlcat(&sql, &len, "INSERT INTO main.%s (", e->table);
+		col_list(&sql, &len, e);
+		sqlcat(&sql, &len, ") SELECT ");
+		col_list(&sql, &len, e);
+		sqlcat(&sql, &len, " FROM temp.stage_%s WHERE true ORDER BY ",
+		    e->table);
+		key_list(&sql, &len, e);
+		sqlcat(&sql, &len, ", record_no ON CONFLICT DO NOTHING");
+	} else if (strcmp(what, "walk") == 0) {
+		sqlcat(&sql, &len, "SELECT ");
+		col_list(&sql, &len, e);
+		sqlcat(&sql, &len, " FROM temp.stage_%s ORDER BY ", e->table);
+		key_list(&sql, &len, e);
+		sqlcat(&sql, &len, ", record_no");
+	} else if (strcmp(what, "find") == 0 || strcmp(what, "replace") == 0) {
+		if (what[0] == 'f') {
+			sqlcat(&sql, &len, "SELECT ");
+			col_list(&sql, &len, e);
+			sqlcat(&sql, &len, " FROM main.%s WHERE ", e->table);
+		} else {
+			/* ?1 partner ?2 file_id ?3 record_no ?4.. columns */
+			sqlcat(&sql, &len, "UPDATE main.%s SET partner=?1, "
+			    "file_id=?2, record_no=?3", e->table);
+			for (i = 0; i < e->ncols; i++)
+				sqlcat(&sql, &len, ", %s=?%zu", e->cols[i].name,
+				    i + 1 + ROW_FIXED);
+			sqlcat(&sql, &len, " WHERE ");
+		}
+		for (k = e->key; *k; k++)
+			sqlcat(&sql, &len, "%s%s=?%d", k == e->key ? "" :
+			    " AND ", *k, row_pos(e, *k) + 1);
+	} else if (strcmp(what, "count") == 0) {
+		sqlcat(&sql, &len, "SELECT count(*) FROM temp.stage_%s",
+		    e->table);
+	} else if (strcmp(what, "drop") == 0) {
+		sqlcat(&sql, &len, "DELETE FROM temp.stage_%s WHERE record_no "
+		    "IN (SELECT record_no FROM temp.settle_reject)", e->table);
+	} else
+		sqlcat(&sql, &len, "DELETE FROM temp.stage_%s", e->table);
+	return sql;
 }
 
 static int
-prepare_direct(struct store *s, struct store_rows *r)
+prepare_built(struct store *s, sqlite3_stmt **st, const struct entity *e,
+    const char *what)
 {
-	const struct entity *e = r->entity;
-	char *sql = NULL;
-	size_t len = 0, i;
-	int rc;
+	char *sql = build_sql(e, what);
+	int rc = prepare(s, st, sql);
 
-	sqlcat(&sql, &len, "INSERT INTO %s (", e->table);
-	col_list(&sql, &len, e);
-	sqlcat(&sql, &len, ") VALUES (?, ?, ?");
-	for (i = 0; i < e->ncols; i++)
-		sqlcat(&sql, &len, ", ?");
-	sqlcat(&sql, &len, ") ON CONFLICT (");
-	key_list(&sql, &len, e);
-	sqlcat(&sql, &len, ") DO UPDATE SET file_id=excluded.file_id, "
-	    "record_no=excluded.record_no");
-	for (i = 0; i < e->ncols; i++)
-		sqlcat(&sql, &len, ", %s=excluded.%s", e->cols[i].name,
-		    e->cols[i].name);
-	sqlcat(&sql, &len, " WHERE excluded.%s > %s.%s", e->newer_col,
-	    e->table, e->newer_col);
-	rc = prepare(s, &r->st, sql);
 	free(sql);
 	return rc;
 }
@@ -567,15 +688,36 @@ struct store_rows *
 store_rows_prepare(struct store *s, const struct entity *e)
 {
 	struct store_rows *r = xcalloc(1, sizeof *r);
+	const char *const *k;
+	char *sql;
 	int rc;
 
 	r->store = s;
 	r->entity = e;
-	if (e->conflict == ENTITY_KEEP_FIRST)
-		rc = prepare_staged(s, r);
-	else
-		rc = prepare_direct(s, r);
-	if (rc == -1) {
+	for (k = e->key; *k; k++)
+		r->nkey++;
+	r->keycol = xcalloc(r->nkey, sizeof *r->keycol);
+	for (k = e->key; *k; k++)
+		r->keycol[k - e->key] = row_pos(e, *k);
+	r->newer = e->conflict == ENTITY_AMEND && e->newer_col != NULL ?
+	    row_pos(e, e->newer_col) : -1;
+	sql = build_sql(e, "create");
+	rc = exec(s, sql);
+	free(sql);
+	if (rc == -1 ||
+	    exec(s, "CREATE TEMP TABLE IF NOT EXISTS settle_reject"
+	    " (record_no INTEGER PRIMARY KEY)") == -1 ||
+	    prepare_built(s, &r->stage, e, "stage") == -1 ||
+	    prepare_built(s, &r->flush, e, "flush") == -1 ||
+	    prepare_built(s, &r->clear, e, "clear") == -1 ||
+	    prepare_built(s, &r->walk, e, "walk") == -1 ||
+	    prepare_built(s, &r->find, e, "find") == -1 ||
+	    prepare_built(s, &r->put, e, "put") == -1 ||
+	    prepare_built(s, &r->replace, e, "replace") == -1 ||
+	    prepare_built(s, &r->drop, e, "drop") == -1 ||
+	    prepare_built(s, &r->count, e, "count") == -1 ||
+	    /* a stage left by a failed file (its transaction rolled back) */
+	    step_done(s, r->clear) == -1) {
 		store_rows_free(r);
 		return NULL;
 	}
@@ -583,23 +725,10 @@ store_rows_prepare(struct store *s, const struct entity *e)
 }
 
 int
-store_rows_flush(struct store_rows *r, unsigned long *stored)
-{
-	*stored = 0;
-	if (r->flush == NULL || r->staged == 0)
-		return 0;
-	if (step_done(r->store, r->flush) == -1)
-		return -1;
-	*stored = (unsigned long)sqlite3_changes(r->store->db);
-	r->staged = 0;
-	return step_done(r->store, r->clear);
-}
-
-int
 store_rows_insert(struct store_rows *r, const char *partner, int64_t file_id,
-    unsigned long record_no, const struct value *vals, int *stored)
+    unsigned long record_no, const struct value *vals)
 {
-	sqlite3_stmt *st = r->st;
+	sqlite3_stmt *st = r->stage;
 	size_t i;
 	int rc;
 
@@ -607,7 +736,7 @@ store_rows_insert(struct store_rows *r, const char *partner, int64_t file_id,
 	sqlite3_bind_int64(st, 2, file_id);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)record_no);
 	for (i = 0; i < r->entity->ncols; i++) {
-		int p = (int)i + 4;
+		int p = (int)i + 1 + ROW_FIXED;
 
 		switch (vals[i].kind) {
 		case VAL_NULL:
@@ -629,11 +758,7 @@ store_rows_insert(struct store_rows *r, const char *partner, int64_t file_id,
 		    r->entity->name, sqlite3_errmsg(r->store->db));
 		return -1;
 	}
-	if (r->flush) {
-		r->staged++;
-		*stored = 0;
-	} else
-		*stored = sqlite3_changes(r->store->db) > 0;
+	r->staged++;
 	return 0;
 }
 
@@ -642,10 +767,420 @@ store_rows_free(struct store_rows *r)
 {
 	if (r == NULL)
 		return;
-	sqlite3_finalize(r->st);
+	sqlite3_finalize(r->stage);
 	sqlite3_finalize(r->flush);
 	sqlite3_finalize(r->clear);
+	sqlite3_finalize(r->walk);
+	sqlite3_finalize(r->find);
+	sqlite3_finalize(r->put);
+	sqlite3_finalize(r->replace);
+	sqlite3_finalize(r->drop);
+	sqlite3_finalize(r->count);
+	free(r->keycol);
 	free(r);
+}
+
+static void
+version_clear(struct version *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		sqlite3_value_free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+/* Copy the current row of st (ROW_FIXED + ncols columns). */
+static void
+version_take(struct version *v, sqlite3_stmt *st, int in_file)
+{
+	size_t i, n = (size_t)sqlite3_column_count(st);
+
+	version_clear(v);
+	v->v = xcalloc(n, sizeof *v->v);
+	for (i = 0; i < n; i++)
+		if ((v->v[i] = sqlite3_value_dup(sqlite3_column_value(st,
+		    (int)i))) == NULL)
+			fatal("store out of memory");
+	v->n = n;
+	v->in_file = in_file;
+}
+
+static int
+value_eq(sqlite3_value *a, sqlite3_value *b)
+{
+	int t = sqlite3_value_type(a);
+
+	if (t != sqlite3_value_type(b))
+		return 0;
+	switch (t) {
+	case SQLITE_NULL:
+		return 1;
+	case SQLITE_INTEGER:
+		return sqlite3_value_int64(a) == sqlite3_value_int64(b);
+	default:
+		return sqlite3_value_bytes(a) == sqlite3_value_bytes(b) &&
+		    memcmp(sqlite3_value_blob(a), sqlite3_value_blob(b),
+		    (size_t)sqlite3_value_bytes(a)) == 0;
+	}
+}
+
+static int
+same_key(const struct store_rows *r, const struct version *a,
+    const struct version *b)
+{
+	size_t k;
+
+	for (k = 0; k < r->nkey; k++)
+		if (!value_eq(a->v[r->keycol[k]], b->v[r->keycol[k]]))
+			return 0;
+	return 1;
+}
+
+/* The first column where row differs from cur, or 0 when equal. */
+static size_t
+first_diff(const struct version *row, const struct version *cur)
+{
+	size_t i;
+
+	for (i = ROW_FIXED; i < row->n; i++)
+		if (!value_eq(row->v[i], cur->v[i]))
+			return i;
+	return 0;
+}
+
+static enum verdict
+decide(const struct store_rows *r, const struct version *row,
+    const struct version *cur, size_t *diff)
+{
+	sqlite3_value *a, *b;
+	int c;
+
+	*diff = 0;
+	if (cur->n == 0)
+		return V_NEW;
+	if ((*diff = first_diff(row, cur)) == 0)
+		return V_SAME;
+	if (r->entity->conflict == ENTITY_KEEP_FIRST)
+		return V_CONFLICT;
+	if (r->newer >= 0 &&
+	    sqlite3_value_type(a = row->v[r->newer]) != SQLITE_NULL &&
+	    sqlite3_value_type(b = cur->v[r->newer]) != SQLITE_NULL) {
+		/* versions are UTC times in one format: text order is
+		 * time order */
+		c = strcmp((const char *)sqlite3_value_text(a),
+		    (const char *)sqlite3_value_text(b));
+		return c > 0 ? V_AMEND : c < 0 ? V_SUPERSEDED : V_CONFLICT;
+	}
+	return cur->in_file ? V_CONFLICT : V_AMEND;
+}
+
+static const char *
+value_str(sqlite3_value *v)
+{
+	return sqlite3_value_type(v) == SQLITE_NULL ? NULL :
+	    (const char *)sqlite3_value_text(v);
+}
+
+/* "col=value, ..." of the natural key, or of every column. */
+static char *
+row_text(const struct store_rows *r, const struct version *v, int key)
+{
+	char *out = NULL;
+	size_t len = 0, i, n = key ? r->nkey : v->n;
+	const char *s;
+	int pos;
+
+	out = xstrdup("");
+	for (i = key ? 0 : ROW_FIXED; i < n; i++) {
+		pos = key ? r->keycol[i] : (int)i;
+		s = value_str(v->v[pos]);
+		out = xrealloc(out, len + strlen(row_col_name(r->entity,
+		    (size_t)pos)) + (s ? strlen(s) : 4) + 4);
+		len += (size_t)sprintf(out + len, "%s%s=%s", len ? "|" : "",
+		    row_col_name(r->entity, (size_t)pos), s ? s : "NULL");
+	}
+	return out;
+}
+
+static int
+history(struct store_rows *r, const struct version *old, const char *outcome,
+    const struct version *by)
+{
+	struct store *s = r->store;
+	sqlite3_stmt *st;
+	char *key = row_text(r, old, 1), *data = row_text(r, old, 0);
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO row_history (entity,"
+	    " partner, row_key, file_id, record_no, outcome, by_file_id,"
+	    " by_record_no, row_data) VALUES (?,?,?,?,?,?,?,?,?)", -1, &st,
+	    NULL) != SQLITE_OK) {
+		log_error("store prepare-failed error=\"%s\"",
+		    sqlite3_errmsg(s->db));
+		rc = -1;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, r->entity->name, -1, SQLITE_STATIC);
+	sqlite3_bind_value(st, 2, old->v[0]);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_value(st, 4, old->v[1]);
+	sqlite3_bind_value(st, 5, old->v[2]);
+	sqlite3_bind_text(st, 6, outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_value(st, 7, by->v[1]);
+	sqlite3_bind_value(st, 8, by->v[2]);
+	sqlite3_bind_text(st, 9, data, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	if (rc == -1)
+		log_error("store step-failed error=\"%s\"",
+		    sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+ out:
+	free(key);
+	free(data);
+	return rc;
+}
+
+/* Bind a whole row (partner, file_id, record_no, columns) to st. */
+static int
+bind_row(struct store_rows *r, sqlite3_stmt *st, const struct version *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		sqlite3_bind_value(st, (int)i + 1, v->v[i]);
+	return step_done(r->store, st);
+}
+
+/* The table's row under row's key into cur (n = 0 when none). */
+static int
+find_stored(struct store_rows *r, const struct version *row,
+    struct version *cur)
+{
+	sqlite3_stmt *st = r->find;
+	size_t k;
+	int rc;
+
+	version_clear(cur);
+	for (k = 0; k < r->nkey; k++)
+		sqlite3_bind_value(st, r->keycol[k] + 1, row->v[r->keycol[k]]);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		version_take(cur, st, 0);
+	return lookup_done(r->store, st, rc) == -1 ? -1 : 0;
+}
+
+struct settle {
+	store_conflict_cb	 cb;
+	void			*arg;
+	int			 apply;
+	unsigned long		 fresh;	/* conflicts new in this pass */
+	struct store_settled	*out;
+};
+
+static int
+conflict(struct store_rows *r, struct settle *se, const struct version *row,
+    const struct version *cur, size_t diff)
+{
+	struct store *s = r->store;
+	struct store_conflict c;
+	sqlite3_stmt *st;
+	char *key;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO"
+	    " temp.settle_reject (record_no) VALUES (?)", -1, &st, NULL))
+		return -1;
+	sqlite3_bind_value(st, 1, row->v[2]);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;	/* already rejected through another row */
+	se->fresh++;
+	se->out->conflicts++;
+	key = row_text(r, row, 1);
+	c.record_no = (unsigned long)sqlite3_value_int64(row->v[2]);
+	c.entity = r->entity->name;
+	c.key = key;
+	c.column = row_col_name(r->entity, diff);
+	c.value = value_str(row->v[diff]);
+	c.other_value = value_str(cur->v[diff]);
+	c.other_file = sqlite3_value_int64(cur->v[1]);
+	c.other_record = (unsigned long)sqlite3_value_int64(cur->v[2]);
+	rc = se->cb(se->arg, &c);
+	free(key);
+	return rc ? -1 : 0;
+}
+
+/*
+ * Walk one stage in key order.  apply 0: find conflicts only; apply 1
+ * (amend entities, after the conflicts are gone): write every verdict.
+ */
+static int
+walk(struct store_rows *r, struct settle *se, int apply)
+{
+	struct version row = { 0 }, cur = { 0 }, prev = { 0 };
+	sqlite3_stmt *st = r->walk;
+	enum verdict vd;
+	size_t diff;
+	int rc, step;
+
+	rc = -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		version_take(&row, st, 1);
+		if ((prev.n == 0 || !same_key(r, &row, &prev)) &&
+		    find_stored(r, &row, &cur) == -1)
+			goto out;
+		version_take(&prev, st, 1);
+		vd = decide(r, &row, &cur, &diff);
+		switch (vd) {
+		case V_NEW:
+			if (apply && bind_row(r, r->put, &row) == -1)
+				goto out;
+			se->out->stored += apply;
+			version_take(&cur, st, 1);
+			break;
+		case V_SAME:
+			se->out->redelivered += apply;
+			break;
+		case V_AMEND:
+			if (apply && (history(r, &cur, "replaced", &row) == -1 ||
+			    bind_row(r, r->replace, &row) == -1))
+				goto out;
+			se->out->amended += apply;
+			version_take(&cur, st, 1);
+			break;
+		case V_SUPERSEDED:
+			if (apply && history(r, &row, "superseded", &cur) == -1)
+				goto out;
+			se->out->amended += apply;
+			break;
+		case V_CONFLICT:
+			if (apply) {
+				log_error("store settle-bug entity=%s: a "
+				    "conflict after the conflicts were removed",
+				    r->entity->name);
+				goto out;
+			}
+			if (conflict(r, se, &row, &cur, diff) == -1)
+				goto out;
+			break;
+		}
+	}
+	rc = step == SQLITE_DONE ? 0 : -1;
+	if (rc == -1)
+		log_error("store walk-failed entity=%s error=\"%s\"",
+		    r->entity->name, sqlite3_errmsg(r->store->db));
+ out:
+	sqlite3_reset(st);
+	version_clear(&row);
+	version_clear(&cur);
+	version_clear(&prev);
+	return rc;
+}
+
+/* Rows still staged (after conflicting records left), or -1. */
+static int64_t
+staged_left(struct store_rows *r)
+{
+	sqlite3_stmt *st = r->count;
+	int64_t n = 0;
+	int rc;
+
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	return lookup_done(r->store, st, rc) == 1 ? n : -1;
+}
+
+static int
+clear_all(struct store_rows **rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (step_done(rows[i]->store, rows[i]->clear) == -1)
+			return -1;
+		rows[i]->staged = 0;
+	}
+	return 0;
+}
+
+/* Step 1: every staged row is new.  1 yes (inserted), 0 no (undone). */
+static int
+fast_path(struct store_rows **rows, size_t n, struct store_settled *out)
+{
+	struct store *s = rows[0]->store;
+	unsigned long stored = 0, ins;
+	size_t i;
+
+	if (store_savepoint(s, "settle") == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (step_done(s, rows[i]->flush) == -1)
+			return -1;
+		ins = (unsigned long)sqlite3_changes(s->db);
+		stored += ins;
+		if (ins != rows[i]->staged)
+			break;
+	}
+	if (i < n)
+		return store_rollback_to(s, "settle") == -1 ||
+		    store_release(s, "settle") == -1 ? -1 : 0;
+	if (store_release(s, "settle") == -1)
+		return -1;
+	out->stored = stored;
+	return 1;
+}
+
+int
+store_rows_settle(struct store_rows **rows, size_t n, int apply,
+    store_conflict_cb cb, void *arg, struct store_settled *out)
+{
+	struct settle se = { cb, arg, apply, 0, out };
+	struct store *s;
+	unsigned long total = 0, before;
+	int64_t left;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	for (i = 0; i < n; i++)
+		total += rows[i]->staged;
+	if (n == 0 || total == 0)
+		return 0;
+	s = rows[0]->store;
+	if (apply && (rc = fast_path(rows, n, out)) != 0)
+		return rc == -1 ? -1 : clear_all(rows, n);
+	if (exec(s, "DELETE FROM temp.settle_reject") == -1)
+		return -1;
+	do {
+		se.fresh = 0;
+		for (i = 0; i < n; i++)
+			if (walk(rows[i], &se, 0) == -1)
+				return -1;
+		for (i = 0; se.fresh && i < n; i++)
+			if (step_done(s, rows[i]->drop) == -1)
+				return -1;
+	} while (se.fresh);
+	for (i = 0; apply && i < n; i++) {
+		if (rows[i]->entity->conflict == ENTITY_AMEND) {
+			if (walk(rows[i], &se, 1) == -1)
+				return -1;
+			continue;
+		}
+		before = out->stored;
+		if (step_done(s, rows[i]->flush) == -1)
+			return -1;
+		out->stored += (unsigned long)sqlite3_changes(s->db);
+		if ((left = staged_left(rows[i])) < 0)
+			return -1;
+		out->redelivered += (unsigned long)left -
+		    (out->stored - before);
+	}
+	return clear_all(rows, n);
 }
 
 int
@@ -659,7 +1194,8 @@ store_files_each(struct store *s, const char *status, store_file_cb cb,
 	if (sqlite3_prepare_v2(s->db, "SELECT id, partner, name, sha256, size,"
 	    " mapping, mapping_version, mapping_sha256, encoding, status,"
 	    " records_total, records_applied, records_rejected, rows_stored,"
-	    " reason, duplicate_of, received_at, archive_path FROM inbound_file"
+	    " reason, duplicate_of, received_at, archive_path,"
+	    " rows_redelivered, rows_amended, reprocess_of FROM inbound_file"
 	    " WHERE ?1 IS NULL OR status=?1 ORDER BY id", -1, &st, NULL)) {
 		log_error("store prepare-failed error=\"%s\"",
 		    sqlite3_errmsg(s->db));
@@ -688,6 +1224,9 @@ store_files_each(struct store *s, const char *status, store_file_cb cb,
 		f.duplicate_of = sqlite3_column_int64(st, 15);
 		f.received_at = (const char *)sqlite3_column_text(st, 16);
 		f.archive_path = (const char *)sqlite3_column_text(st, 17);
+		f.rows_redelivered = sqlite3_column_int64(st, 18);
+		f.rows_amended = sqlite3_column_int64(st, 19);
+		f.reprocess_of = sqlite3_column_int64(st, 20);
 		if (cb(arg, &f) != 0)
 			break;
 	}
@@ -712,7 +1251,7 @@ store_rejects_each(struct store *s, int64_t file_id, store_reject_cb cb,
 		return 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT record_no, line, field, rule,"
 	    " value, message FROM row_reject WHERE file_id=? ORDER BY"
-	    " record_no", -1, &st, NULL))
+	    " record_no, seq", -1, &st, NULL))
 		return -1;
 	sqlite3_bind_int64(st, 1, file_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -903,10 +1442,15 @@ store_dump(struct store *s, FILE *fp)
 	rc |= dump_query(s, fp, "inbound_file", "SELECT id, partner, name,"
 	    " sha256, size, mapping, mapping_version, mapping_sha256, encoding,"
 	    " status, records_total, records_applied, records_rejected,"
-	    " rows_stored, reason, duplicate_of, received_at, archive_path"
+	    " rows_stored, rows_redelivered, rows_amended, reason,"
+	    " duplicate_of, reprocess_of, received_at, archive_path"
 	    " FROM inbound_file ORDER BY id");
 	rc |= dump_query(s, fp, "row_reject", "SELECT * FROM row_reject"
-	    " ORDER BY file_id, record_no");
+	    " ORDER BY file_id, record_no, seq");
+	rc |= dump_query(s, fp, "row_history", "SELECT entity, partner,"
+	    " row_key, file_id, record_no, outcome, by_file_id, by_record_no,"
+	    " row_data FROM row_history ORDER BY entity, row_key, file_id,"
+	    " record_no, outcome");
 	rc |= dump_query(s, fp, "outbound_file", "SELECT partner, name, sha256,"
 	    " size, status, attempts, last_error, delivered_at FROM"
 	    " outbound_file ORDER BY partner, name, sha256");

@@ -45,7 +45,13 @@ struct store_file {
 	int64_t		 records_total;
 	int64_t		 records_applied;
 	int64_t		 records_rejected;
-	int64_t		 rows_stored;	/* new rows (not natural-key dups) */
+	int64_t		 rows_stored;	/* new rows (natural key not seen) */
+	int64_t		 rows_redelivered; /* equal to a stored row: nothing
+					   changed */
+	int64_t		 rows_amended;	/* amendments and superseded
+					   versions, kept in row_history */
+	int64_t		 reprocess_of;	/* 0, or the ledger row this file
+					   was mapped again from */
 	const char	*reason;	/* rejected: why; NULL otherwise */
 	int64_t		 duplicate_of;	/* FILE_DUPLICATE: the first file */
 	const char	*received_at;	/* UTC "YYYY-MM-DDTHH:MM:SSZ" */
@@ -74,6 +80,14 @@ int store_rollback_to(struct store *, const char *name);
 int store_partner_put(struct store *, const char *id, const char *kind,
     const char *name, const char *locale, const char *timezone);
 
+/* The ledger row id (archive_path, name, partner, status, mapping and
+ * sha256 are filled, owned by the store until the next lookup).
+ * 1 found, 0 none, -1 error. */
+int store_file_get(struct store *, int64_t id, struct store_file *out);
+/* The newest ledger row that reprocessed file id, if any: 1 (*by set),
+ * 0 none, -1 error. */
+int store_file_reprocessed(struct store *, int64_t id, int64_t *by);
+
 /* Look up the ledger row made from exactly this source (partner, hash,
  * name and identity).  1 found (*out filled), 0 none, -1 error. */
 int store_file_by_identity(struct store *, const struct store_file *key,
@@ -87,29 +101,56 @@ int store_file_insert(struct store *, struct store_file *f);
 /* Final status and counts of a ledger row.  0 or -1. */
 int store_file_update(struct store *, const struct store_file *f);
 
-/* A row reject of file_id.  0 or -1. */
+/* The seq-th (0-based) row reject of one record of file_id.  0 or -1. */
 int store_reject_insert(struct store *, int64_t file_id,
-    unsigned long record_no, unsigned long line, const char *field,
-    const char *rule, const char *value, const char *message);
+    unsigned long record_no, unsigned seq, unsigned long line,
+    const char *field, const char *rule, const char *value,
+    const char *message);
 
 /*
- * A prepared insert for entity e, reusable for every row of one file,
- * inside the file's transaction.  Rows of a keep-first entity are
- * staged and reach the entity's table, in natural-key order, only at
- * store_rows_flush(): a random-key unique index is the dominant cost of
- * a bulk load, and sorted inserts avoid most of it.
+ * The rows of one file for one entity, inside the file's transaction.
+ * Rows are staged as the file is read and reach the entity's table
+ * only at store_rows_settle(), which decides for every row, by the
+ * entity's policy (model/entity.h), whether it is new, a re-delivery,
+ * an amendment or a key-conflict, and rejects conflicting records as a
+ * whole across all the file's entities.  Staging also makes bulk loads
+ * fast: rows arrive at the table's unique index in key order instead
+ * of at random.
  */
 struct store_rows *store_rows_prepare(struct store *, const struct entity *e);
-/* Insert (or stage) one row; *stored is the number of new rows known
- * now: 1 or 0 for direct inserts (0: the natural key existed and, for
- * KEEP_NEWEST, was not newer), always 0 for staged ones.  0 or -1. */
+/* Stage one row of record record_no.  0 or -1. */
 int store_rows_insert(struct store_rows *, const char *partner,
-    int64_t file_id, unsigned long record_no, const struct value *vals,
-    int *stored);
-/* Move the staged rows into the entity's table, the first record of a
- * natural key winning as with direct inserts; *stored: how many were
- * new.  A no-op for direct inserts.  0 or -1. */
-int store_rows_flush(struct store_rows *, unsigned long *stored);
+    int64_t file_id, unsigned long record_no, const struct value *vals);
+
+/* A record whose row collides with a different one under the same key. */
+struct store_conflict {
+	unsigned long	 record_no;
+	const char	*entity;
+	const char	*key;		/* "col=value, ..." of the natural key */
+	const char	*column;	/* the first column that differs */
+	const char	*value;		/* its value in this record (NULL) */
+	const char	*other_value;	/* and in the earlier row */
+	int64_t		 other_file;	/* the earlier row's file ... */
+	unsigned long	 other_record;	/* ... and record */
+};
+typedef int (*store_conflict_cb)(void *arg, const struct store_conflict *);
+
+struct store_settled {
+	unsigned long	 stored;	/* new rows */
+	unsigned long	 redelivered;	/* equal to a stored or earlier row */
+	unsigned long	 amended;	/* amendments and superseded versions */
+	unsigned long	 conflicts;	/* records rejected as key-conflicts */
+};
+
+/*
+ * Settle the staged rows of one file, all its entities at once: every
+ * record with a key-conflict in any entity is reported through cb (once)
+ * and none of its rows is stored; apply = 0 only reports (the rows of a
+ * rejected file) and stores nothing.  The stages are empty afterwards.
+ * 0, or -1 on a store failure or when cb returned non-zero.
+ */
+int store_rows_settle(struct store_rows **rows, size_t n, int apply,
+    store_conflict_cb cb, void *arg, struct store_settled *out);
 void store_rows_free(struct store_rows *);
 
 /* ---- outbound ledger ---------------------------------------------- */

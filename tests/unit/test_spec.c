@@ -164,12 +164,17 @@ check_invariants(const struct spec *s)
 			const struct spec_src *srcs[32];
 			size_t ns = 0, m;
 
+			if (f->name[0] == '_') {
+				assert_int_equal(f->col, -1);
+				continue;	/* a scratch value */
+			}
 			assert_string_equal(e->cols[f->col].name, f->name);
 			srcs[ns++] = &f->src;
 			for (k = 0; k < f->nops; k++) {
 				const struct spec_op *op = &f->ops[k];
 
-				if (op->kind == OP_CONCAT)
+				if (op->kind == OP_CONCAT ||
+				    op->kind == OP_FALLBACK)
 					srcs[ns++] = &op->src;
 				if (op->kind == OP_LOOKUP) {
 					assert_true(op->table >= s->tables &&
@@ -369,21 +374,33 @@ test_bundled_banks(void **state)
 	    "/c:Document/c:BkToCstmrStmt/c:Stmt/c:Ntry");
 	assert_int_equal(s->nns, 1);
 	assert_string_equal(s->ns[0].prefix, "c");
-	assert_string_equal(s->ns[0].uri,
+	/* one prefix for every version 001.02 to 001.08 */
+	assert_int_equal(s->ns[0].nuris, 7);
+	assert_string_equal(s->ns[0].uris[0],
+	    "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02");
+	assert_string_equal(s->ns[0].uris[6],
 	    "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08");
-	assert_int_equal(s->nctx, 1);
-	assert_string_equal(s->ctx[0].name, "stmt_id");
-	assert_null(s->ctx[0].attr);
-	f = field(s, 0, "statement_id");
-	assert_int_equal(f->src.kind, SRC_CONTEXT);
-	assert_int_equal(f->src.index, 0);
-	f = field(s, 0, "currency");
+	/* levels: the entry streams, the statement above, details below */
+	assert_int_equal(s->nlevels, 3);
+	assert_string_equal(s->levels[0].name, "entry");
+	assert_int_equal(s->levels[0].parent, 1);
+	assert_string_equal(s->levels[1].name, "statement");
+	assert_int_equal(s->levels[1].kind, LEVEL_HEAD);
+	assert_int_equal(s->levels[1].parent, -1);
+	assert_string_equal(s->levels[2].name, "detail");
+	assert_int_equal(s->levels[2].kind, LEVEL_CHILD);
+	assert_int_equal(s->levels[2].parent, 0);
+	assert_true(s->levels[2].if_none_parent);
+	assert_int_equal(s->targets[0].level, 1);
+	assert_int_equal(s->targets[1].level, 2);
+	f = field(s, 1, "statement_id");
 	assert_int_equal(f->src.kind, SRC_XPATH);
-	assert_string_equal(f->src.text, "c:Amt/@Ccy");
-	/* the default capture group is 1 */
-	f = field(s, 0, "order_ref");
-	assert_int_equal(f->ops[1].group, 1);
-	assert_int_equal(s->nslots, 9);
+	assert_int_equal(f->src.level, 1);
+	f = field(s, 1, "entry_seq");
+	assert_int_equal(f->src.kind, SRC_POSITION);
+	assert_int_equal(f->src.level, 0);
+	f = field(s, 1, "remittance");
+	assert_string_equal(f->src.join, " ");
 	spec_free(s);
 }
 
@@ -729,8 +746,8 @@ test_unknown_entity(void **state)
 {
 	static const char *const want[] = {
 		":4: unknown entity \"shipment\" (known: order, order_line, "
-		    "tracking_event, stock_snapshot, bank_entry, "
-		    "customs_receipt, odr_case)",
+		    "tracking_event, stock_snapshot, bank_statement, "
+		    "bank_entry, customs_receipt, odr_case)",
 		NULL,
 	};
 
@@ -949,8 +966,8 @@ test_sources_by_syntax(void **state)
 		":7: context=\"c\" is for XML sources",
 		":8: column=\"t\" needs a header row (header=\"true\"); use "
 		    "index=",
-		":9: field \"detail\" has no source and no <default> or "
-		    "<concat>: it would always be empty",
+		":9: field \"detail\" has no source and no <default>, "
+		    "<concat> or <fallback>: it would always be empty",
 		NULL,
 	};
 	static const char *const xml[] = {
@@ -1178,8 +1195,8 @@ test_many_errors(void **state)
 		":3: unknown time zone \"Mars/Olympus\" (use an IANA name "
 		    "such as Asia/Shanghai, or +hh:mm)",
 		":4: unknown entity \"shipment\" (known: order, order_line, "
-		    "tracking_event, stock_snapshot, bank_entry, "
-		    "customs_receipt, odr_case)",
+		    "tracking_event, stock_snapshot, bank_statement, "
+		    "bank_entry, customs_receipt, odr_case)",
 		":7: required column \"event_time\" of entity tracking_event "
 		    "is not mapped",
 		":9: bad regex \"(\": Unmatched ( or \\(",

@@ -154,54 +154,23 @@ test_ledger_content_and_identity(void **state)
 	store_close(s);
 }
 
-static void
-test_rows_keep_first(void **state)
-{
-	struct store *s = open_ok();
-	const struct entity *e = entity_find("tracking_event");
-	struct store_rows *r;
-	struct value v[8];
-	unsigned long n;
-	char dump[8192];
-	FILE *fp;
-	int stored, i;
+struct conflicts {
+	char	buf[1024];
+	int	n;
+};
 
-	(void)state;
-	memset(v, 0, sizeof v);
-	for (i = 0; i < 8; i++) {
-		v[i].kind = VAL_TEXT;
-		v[i].text = "x";
-		v[i].len = 1;
-	}
-	v[3].text = "delivered";
-	v[3].len = 9;
-	v[5].kind = VAL_NULL;
-	assert_int_equal(store_begin(s), 0);
-	assert_non_null(r = store_rows_prepare(s, e));
-	assert_int_equal(store_rows_insert(r, "p1", 1, 1, v, &stored), 0);
-	assert_int_equal(stored, 0);		/* staged until the flush */
-	v[7].text = "y";	/* detail differs, natural key the same */
-	assert_int_equal(store_rows_insert(r, "p1", 1, 2, v, &stored), 0);
-	v[2].text = "z";	/* another event code: a new event */
-	assert_int_equal(store_rows_insert(r, "p1", 1, 3, v, &stored), 0);
-	assert_int_equal(store_rows_flush(r, &n), 0);
-	assert_int_equal(n, 2);
-	/* the first record of a key won, as a direct insert would */
-	fp = fmemopen(dump, sizeof dump, "w");
-	assert_int_equal(store_dump(s, fp), 0);
-	fclose(fp);
-	assert_non_null(strstr(dump, "record_no=1|carrier=x|waybill=x|"
-	    "event_code=x|status=delivered|event_time=x|location=NULL|"
-	    "facility=x|detail=x"));
-	assert_null(strstr(dump, "record_no=2|"));
-	/* the same key in a later file stores nothing */
-	v[2].text = "x";
-	assert_int_equal(store_rows_insert(r, "p1", 2, 1, v, &stored), 0);
-	assert_int_equal(store_rows_flush(r, &n), 0);
-	assert_int_equal(n, 0);
-	store_rows_free(r);
-	assert_int_equal(store_commit(s), 0);
-	store_close(s);
+static int
+on_conflict(void *arg, const struct store_conflict *c)
+{
+	struct conflicts *k = arg;
+	size_t len = strlen(k->buf);
+
+	k->n++;
+	snprintf(k->buf + len, sizeof k->buf - len, "%lu:%s:%s:%s:%s:%lld:%lu;",
+	    c->record_no, c->entity, c->column, c->value ? c->value : "-",
+	    c->other_value ? c->other_value : "-", (long long)c->other_file,
+	    c->other_record);
+	return 0;
 }
 
 static void
@@ -212,17 +181,137 @@ set_text(struct value *v, const char *t)
 	v->len = strlen(t);
 }
 
+static char *
+dump_of(struct store *s)
+{
+	static char dump[16384];
+	FILE *fp = fmemopen(dump, sizeof dump, "w");
+
+	assert_int_equal(store_dump(s, fp), 0);
+	fclose(fp);
+	return dump;
+}
+
+/* Keep-first: equal rows are re-deliveries, different ones conflicts
+ * that name the earlier file and record; the first record stays. */
 static void
-test_rows_keep_newest(void **state)
+test_rows_keep_first(void **state)
+{
+	struct store *s = open_ok();
+	const struct entity *e = entity_find("tracking_event");
+	struct store_rows *r;
+	struct store_settled st;
+	struct conflicts k = { "", 0 };
+	struct value v[8];
+	int i;
+
+	(void)state;
+	memset(v, 0, sizeof v);
+	for (i = 0; i < 8; i++)
+		set_text(&v[i], "x");
+	set_text(&v[3], "delivered");
+	v[5].kind = VAL_NULL;
+	assert_int_equal(store_begin(s), 0);
+	assert_non_null(r = store_rows_prepare(s, e));
+	assert_int_equal(store_rows_insert(r, "p1", 1, 1, v), 0);
+	set_text(&v[7], "y");	/* detail differs, natural key the same */
+	assert_int_equal(store_rows_insert(r, "p1", 1, 2, v), 0);
+	set_text(&v[7], "x");	/* the same event again: harmless */
+	assert_int_equal(store_rows_insert(r, "p1", 1, 3, v), 0);
+	set_text(&v[2], "z");	/* another event code: a new event */
+	assert_int_equal(store_rows_insert(r, "p1", 1, 4, v), 0);
+	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
+	assert_int_equal(st.stored, 2);
+	assert_int_equal(st.redelivered, 1);
+	assert_int_equal(st.conflicts, 1);
+	assert_string_equal(k.buf, "2:tracking_event:detail:y:x:1:1;");
+	assert_non_null(strstr(dump_of(s), "record_no=1|carrier=x|waybill=x|"
+	    "event_code=x|status=delivered|event_time=x|location=NULL|"
+	    "facility=x|detail=x"));
+	assert_null(strstr(dump_of(s), "record_no=2|"));
+
+	/* a later file: the same row is a re-delivery, another a conflict
+	 * naming file 1 record 1 */
+	k.buf[0] = '\0';
+	set_text(&v[2], "x");
+	assert_int_equal(store_rows_insert(r, "p1", 2, 1, v), 0);
+	set_text(&v[6], "elsewhere");
+	assert_int_equal(store_rows_insert(r, "p1", 2, 2, v), 0);
+	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
+	assert_int_equal(st.stored, 0);
+	assert_int_equal(st.redelivered, 1);
+	assert_int_equal(st.conflicts, 1);
+	assert_string_equal(k.buf, "2:tracking_event:facility:elsewhere:x:1:1;");
+	store_rows_free(r);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+}
+
+/* A conflict in one entity rejects the record in every entity. */
+static void
+test_rows_conflict_rejects_record(void **state)
+{
+	struct store *s = open_ok();
+	const struct entity *eo = entity_find("order");
+	const struct entity *el = entity_find("order_line");
+	struct store_rows *r[2];
+	struct store_settled st;
+	struct conflicts k = { "", 0 };
+	struct value o[32], l[16];
+
+	(void)state;
+	memset(o, 0, sizeof o);
+	memset(l, 0, sizeof l);
+	set_text(&o[entity_col_index(eo, "order_no")], "A-1");
+	set_text(&o[entity_col_index(eo, "buyer_country")], "US");
+	set_text(&o[entity_col_index(eo, "currency")], "USD");
+	set_text(&l[entity_col_index(el, "order_no")], "A-1");
+	l[entity_col_index(el, "line_no")].kind = VAL_INT;
+	l[entity_col_index(el, "line_no")].i = 1;
+	set_text(&l[entity_col_index(el, "sku")], "SKU-1");
+	l[entity_col_index(el, "quantity")].kind = VAL_INT;
+	l[entity_col_index(el, "quantity")].i = 1;
+	set_text(&l[entity_col_index(el, "currency")], "USD");
+	l[entity_col_index(el, "unit_price")].kind = VAL_INT;
+	l[entity_col_index(el, "unit_price")].i = 100;
+	assert_int_equal(store_begin(s), 0);
+	assert_non_null(r[0] = store_rows_prepare(s, eo));
+	assert_non_null(r[1] = store_rows_prepare(s, el));
+	/* record 1: order A-1 and its line 1 */
+	assert_int_equal(store_rows_insert(r[0], "m", 1, 1, o), 0);
+	assert_int_equal(store_rows_insert(r[1], "m", 1, 1, l), 0);
+	/* record 2: order A-2 (new) with line 1 of A-1 at another price:
+	 * the file contradicts itself; A-2 must not be stored either */
+	set_text(&o[entity_col_index(eo, "order_no")], "A-2");
+	l[entity_col_index(el, "unit_price")].i = 200;
+	assert_int_equal(store_rows_insert(r[0], "m", 1, 2, o), 0);
+	assert_int_equal(store_rows_insert(r[1], "m", 1, 2, l), 0);
+	assert_int_equal(store_rows_settle(r, 2, 1, on_conflict, &k, &st), 0);
+	assert_int_equal(st.conflicts, 1);
+	assert_string_equal(k.buf, "2:order_line:unit_price:200:100:1:1;");
+	assert_int_equal(st.stored, 2);
+	assert_null(strstr(dump_of(s), "order_no=A-2"));
+	store_rows_free(r[0]);
+	store_rows_free(r[1]);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+}
+
+/* Amendments: a newer version replaces the row and the old one goes to
+ * the history; an older one is history only; the same version with
+ * other content is a conflict. */
+static void
+test_rows_amend(void **state)
 {
 	struct store *s = open_ok();
 	const struct entity *e = entity_find("odr_case");
 	struct store_rows *r;
+	struct store_settled st;
+	struct conflicts k = { "", 0 };
 	struct value v[11];
-	int stored, st_i = entity_col_index(e, "status"),
+	int st_i = entity_col_index(e, "status"),
 	    up = entity_col_index(e, "updated_at");
-	char dump[4096];
-	FILE *fp;
+	char *d;
 
 	(void)state;
 	memset(v, 0, sizeof v);
@@ -233,27 +322,77 @@ test_rows_keep_newest(void **state)
 	set_text(&v[up], "2026-11-02T00:00:00Z");
 	assert_int_equal(store_begin(s), 0);
 	assert_non_null(r = store_rows_prepare(s, e));
-	assert_int_equal(store_rows_insert(r, "odr", 1, 1, v, &stored), 0);
-	assert_int_equal(stored, 1);
+	assert_int_equal(store_rows_insert(r, "odr", 1, 1, v), 0);
+	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
+	assert_int_equal(st.stored, 1);
 	/* newer update wins */
 	set_text(&v[st_i], "closed");
 	set_text(&v[up], "2026-11-05T00:00:00Z");
-	assert_int_equal(store_rows_insert(r, "odr", 2, 1, v, &stored), 0);
-	assert_int_equal(stored, 1);
-	/* an older one arriving late changes nothing */
+	assert_int_equal(store_rows_insert(r, "odr", 2, 1, v), 0);
+	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
+	assert_int_equal(st.amended, 1);
+	assert_int_equal(st.stored, 0);
+	/* an older one arriving late is kept as history only */
 	set_text(&v[st_i], "responded");
 	set_text(&v[up], "2026-11-03T00:00:00Z");
-	assert_int_equal(store_rows_insert(r, "odr", 3, 1, v, &stored), 0);
-	assert_int_equal(stored, 0);
+	assert_int_equal(store_rows_insert(r, "odr", 3, 1, v), 0);
+	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
+	assert_int_equal(st.amended, 1);
+	/* the same version with other content: a conflict */
+	set_text(&v[st_i], "escalated");
+	set_text(&v[up], "2026-11-05T00:00:00Z");
+	assert_int_equal(store_rows_insert(r, "odr", 4, 1, v), 0);
+	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
+	assert_int_equal(st.conflicts, 1);
+	assert_string_equal(k.buf, "1:odr_case:status:escalated:closed:2:1;");
+	/* the same as stored: a re-delivery */
+	set_text(&v[st_i], "closed");
+	assert_int_equal(store_rows_insert(r, "odr", 5, 1, v), 0);
+	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
+	assert_int_equal(st.redelivered, 1);
 	store_rows_free(r);
 	assert_int_equal(store_commit(s), 0);
 
-	fp = fmemopen(dump, sizeof dump, "w");
-	assert_int_equal(store_dump(s, fp), 0);
-	fclose(fp);
-	assert_non_null(strstr(dump, "odr_case|partner=odr|file_id=2|"));
-	assert_non_null(strstr(dump, "status=closed"));
-	assert_null(strstr(dump, "status=responded"));
+	d = dump_of(s);
+	assert_non_null(strstr(d, "odr_case|partner=odr|file_id=2|"));
+	assert_non_null(strstr(d, "status=closed"));
+	assert_non_null(strstr(d, "row_history|entity=odr_case|partner=odr|"
+	    "row_key=partner=odr|case_no=C1|file_id=1|record_no=1|"
+	    "outcome=replaced|by_file_id=2|by_record_no=1|"));
+	assert_non_null(strstr(d, "file_id=3|record_no=1|outcome=superseded|"
+	    "by_file_id=2|by_record_no=1|"));
+	store_close(s);
+}
+
+/* apply = 0 reports conflicts and stores nothing (a rejected file). */
+static void
+test_rows_report_only(void **state)
+{
+	struct store *s = open_ok();
+	const struct entity *e = entity_find("stock_snapshot");
+	struct store_rows *r;
+	struct store_settled st;
+	struct conflicts k = { "", 0 };
+	struct value v[8];
+
+	(void)state;
+	memset(v, 0, sizeof v);
+	set_text(&v[0], "WH");
+	set_text(&v[1], "SKU");
+	set_text(&v[2], "2026-11-01T00:00:00Z");
+	v[3].kind = VAL_INT;
+	v[3].i = 5;
+	assert_int_equal(store_begin(s), 0);
+	assert_non_null(r = store_rows_prepare(s, e));
+	assert_int_equal(store_rows_insert(r, "w", 1, 1, v), 0);
+	v[3].i = 6;
+	assert_int_equal(store_rows_insert(r, "w", 1, 2, v), 0);
+	assert_int_equal(store_rows_settle(&r, 1, 0, on_conflict, &k, &st), 0);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(st.stored, 0);
+	assert_null(strstr(dump_of(s), "stock_snapshot|"));
+	store_rows_free(r);
+	assert_int_equal(store_commit(s), 0);
 	store_close(s);
 }
 
@@ -291,8 +430,8 @@ test_rejects_and_listing(void **state)
 	f.status = FILE_PARTIAL;
 	assert_int_equal(store_begin(s), 0);
 	assert_int_equal(store_file_insert(s, &f), 0);
-	assert_int_equal(store_reject_insert(s, f.id, 3, 4, "price", "decimal",
-	    "1.234", "too many decimals"), 0);
+	assert_int_equal(store_reject_insert(s, f.id, 3, 0, 4, "price",
+	    "decimal", "1.234", "too many decimals"), 0);
 	assert_int_equal(store_commit(s), 0);
 	buf[0] = '\0';
 	assert_int_equal(store_rejects_each(s, f.id, collect, buf), 1);
@@ -327,7 +466,11 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_keep_first, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_rows_keep_newest, setup,
+		cmocka_unit_test_setup_teardown(test_rows_conflict_rejects_record,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rows_report_only, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rows_amend, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_and_listing, setup,
 		    teardown),
