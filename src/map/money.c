@@ -9,11 +9,14 @@
  * in because partners keep sending them long after the switch, and
  * refusing a valid historical amount helps nobody.
  *
- * Parsing is strict about the one thing that silently corrupts money:
- * a decimal separator that was really a grouping separator.  "1.000"
- * for JPY with '.' as the decimal separator is refused (3 decimals
- * where JPY allows 0) rather than read as 1 yen, even though the extra
- * digits are zeros.
+ * Parsing never rounds: a non-zero digit beyond the currency's minor
+ * unit is refused ("1500.50" JPY), never dropped.  Zeros beyond it are
+ * exact and accepted, because ISO 20022 amounts carry up to five
+ * fraction digits whatever the currency ("8.850" EUR is 885 cents,
+ * "1500.000" JPY is 1500 yen).  The price: with '.' as the decimal
+ * separator "1.000" JPY reads as 1 yen, so a source that really groups
+ * with '.' under a spec that says otherwise is caught only at its
+ * first amount with a non-zero digit in that place.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -145,7 +148,7 @@ money_parse(const char *s, size_t len, int exp, char dec, char grp,
 {
 	const char *p, *end, *start;
 	uint64_t mag = 0, limit;
-	int neg = 0, ndig = 0, nfrac = 0, group = 0, grouped = 0;
+	int neg = 0, ndig = 0, nfrac = 0, group = 0, grouped = 0, inexact = 0;
 	size_t g, shown;
 	char nb[16];
 
@@ -198,13 +201,18 @@ money_parse(const char *s, size_t len, int exp, char dec, char grp,
 	if (p < end && *p == dec) {
 		p++;
 		for (; p < end && *p >= '0' && *p <= '9'; p++, nfrac++) {
-			if (nfrac >= exp)
-				continue;	/* counted for the message below */
+			if (nfrac >= exp) {
+				/* Below the minor unit: a zero changes nothing,
+				 * anything else would have to be rounded. */
+				if (*p != '0')
+					inexact = 1;
+				continue;
+			}
 			if (mag > (limit - (uint64_t)(*p - '0')) / 10)
 				goto overflow;
 			mag = mag * 10 + (uint64_t)(*p - '0');
 		}
-		if (nfrac > exp && p == end) {
+		if (inexact && p == end) {
 			diag_set(errbuf, errlen, "'%.*s' has more decimals than "
 			    "the currency allows (%d)", (int)shown, start, exp);
 			return -1;

@@ -15,9 +15,10 @@ int money_exponent(const char *code);
 /*
  * Parse decimal text into minor units of a currency with exponent exp.
  * dec is the decimal separator; grp the grouping separator (0: none
- * allowed).  Accepts an optional sign and surrounding ASCII blanks.  A
- * value with more decimals than exp, a misplaced grouping separator,
- * a stray character or int64 overflow fails: -1 with errbuf set.
+ * allowed).  Accepts an optional sign and surrounding ASCII blanks.
+ * Zeros beyond exp decimals are accepted ("8.850", 2 -> 885); a
+ * non-zero digit there, a misplaced grouping separator, a stray
+ * character or int64 overflow fails: -1 with errbuf set.
  */
 int money_parse(const char *s, size_t len, int exp, char dec, char grp,
     int64_t *out, char *errbuf, size_t errlen);

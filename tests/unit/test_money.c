@@ -153,16 +153,116 @@ test_too_many_decimals(void **state)
 	assert_int_equal(parse("1200.5", 0, '.', 0, &v, err), -1);
 	assert_string_equal(err,
 	    "'1200.5' has more decimals than the currency allows (0)");
-	/* Zeros too: "1.000" may be a misread grouping separator. */
-	assert_int_equal(parse("1.000", 0, '.', 0, &v, err), -1);
+	assert_int_equal(parse("1500.50", 0, '.', 0, &v, err), -1);
 	assert_string_equal(err,
-	    "'1.000' has more decimals than the currency allows (0)");
+	    "'1500.50' has more decimals than the currency allows (0)");
 	assert_int_equal(parse("9.999", 2, '.', 0, &v, err), -1);
 	assert_string_equal(err,
 	    "'9.999' has more decimals than the currency allows (2)");
 	assert_int_equal(parse("0.1234", 3, '.', 0, &v, err), -1);
 	assert_string_equal(err,
 	    "'0.1234' has more decimals than the currency allows (3)");
+	/* Zeros first do not hide a non-zero digit after them: 12.345. */
+	assert_int_equal(parse("12.34500", 2, '.', 0, &v, err), -1);
+	assert_string_equal(err,
+	    "'12.34500' has more decimals than the currency allows (2)");
+	assert_int_equal(parse("-8.8501", 2, '.', 0, &v, err), -1);
+	assert_string_equal(err,
+	    "'-8.8501' has more decimals than the currency allows (2)");
+	assert_int_equal(parse("1.000000000000000000000000000001", 2, '.', 0,
+	    &v, err), -1);
+	assert_string_equal(err, "'1.000000000000000000000000000001' has "
+	    "more decimals than the currency allows (2)");
+	assert_int_equal(parse(".50", 0, '.', 0, &v, err), -1);
+	assert_string_equal(err,
+	    "'.50' has more decimals than the currency allows (0)");
+	/* A stray character after the digits is still not a number. */
+	assert_int_equal(parse("8.8501x", 2, '.', 0, &v, err), -1);
+	assert_string_equal(err, "not a number");
+}
+
+static void
+test_trailing_zeros(void **state)
+{
+	int64_t v;
+	char err[256];
+
+	(void)state;
+	/* ISO 20022 amounts carry up to five fraction digits: zeros
+	 * beyond the minor unit are exact (EUR, JPY, USD, KWD). */
+	assert_int_equal(parse("8.850", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, 885);
+	assert_int_equal(parse("1500.000", 0, '.', 0, &v, err), 0);
+	assert_int_equal(v, 1500);
+	assert_int_equal(parse("12.34000", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, 1234);
+	assert_int_equal(parse("1.23400", 3, '.', 0, &v, err), 0);
+	assert_int_equal(v, 1234);
+	assert_int_equal(parse("-8.850", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, -885);
+	assert_int_equal(parse("-1500.00000", 0, '.', 0, &v, err), 0);
+	assert_int_equal(v, -1500);
+	assert_int_equal(parse("+12.34000", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, 1234);
+	assert_int_equal(parse(" 	8.850 ", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, 885);
+	/* Grouping and a decimal comma. */
+	assert_int_equal(parse("1.234,500", 2, ',', '.', &v, err), 0);
+	assert_int_equal(v, 123450);
+	assert_int_equal(parse("-1.234.567,000", 0, ',', '.', &v, err), 0);
+	assert_int_equal(v, -1234567);
+	assert_int_equal(parse("1 234,50000", 2, ',', ' ', &v, err), 0);
+	assert_int_equal(v, 123450);
+	assert_int_equal(parse("1,234.000", 0, '.', ',', &v, err), 0);
+	assert_int_equal(v, 1234);
+	assert_int_equal(parse("1,23.000", 0, '.', ',', &v, err), -1);
+	assert_string_equal(err, "misplaced grouping separator ','");
+	/* Thirty of them. */
+	assert_int_equal(parse("7.000000000000000000000000000000", 0, '.', 0,
+	    &v, err), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(parse("-7.250000000000000000000000000000", 2, '.', 0,
+	    &v, err), 0);
+	assert_int_equal(v, -725);
+	/* Zero in any spelling. */
+	assert_int_equal(parse("0.000", 0, '.', 0, &v, err), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse("0.000", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse("-0.000", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse(".0", 0, '.', 0, &v, err), 0);
+	assert_int_equal(v, 0);
+	/* ".50" and "5." read as before. */
+	assert_int_equal(parse(".50", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, 50);
+	assert_int_equal(parse(".500", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, 50);
+	assert_int_equal(parse("-.50", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, -50);
+	assert_int_equal(parse("5.", 2, '.', 0, &v, err), 0);
+	assert_int_equal(v, 500);
+	assert_int_equal(parse("5.", 0, '.', 0, &v, err), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(parse(".", 2, '.', 0, &v, err), -1);
+	assert_string_equal(err, "not a number");
+	/* Zeros never make an overflow fit nor hide one. */
+	assert_int_equal(parse("92233720368547758.0700000", 2, '.', 0, &v,
+	    err), 0);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(parse("-92233720368547758.08000", 2, '.', 0, &v,
+	    err), 0);
+	assert_true(v == INT64_MIN);
+	assert_int_equal(parse("92233720368547758.08000", 2, '.', 0, &v, err),
+	    -1);
+	assert_string_equal(err,
+	    "'92233720368547758.08000' is too large for an amount");
+	assert_int_equal(parse("9223372036854775808.000", 0, '.', 0, &v, err),
+	    -1);
+	assert_non_null(strstr(err, "too large"));
+	assert_int_equal(parse("92233720368547759.000", 2, '.', 0, &v, err),
+	    -1);
+	assert_non_null(strstr(err, "too large"));
 }
 
 static void
@@ -281,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_minor_units),
 		cmocka_unit_test(test_separators),
 		cmocka_unit_test(test_too_many_decimals),
+		cmocka_unit_test(test_trailing_zeros),
 		cmocka_unit_test(test_not_a_number),
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_format),

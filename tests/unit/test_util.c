@@ -129,6 +129,61 @@ test_csv_formula_guard(void **state)
 	    "-250\r\n");
 }
 
+/* One text cell as csvout_text() writes it, last in its row. */
+static const char *
+cell(const char *s)
+{
+	static char buf[256];
+	FILE *fp;
+
+	memset(buf, 0, sizeof buf);
+	fp = fmemopen(buf, sizeof buf - 1, "w");
+	assert_non_null(fp);
+	csvout_text(fp, s, 1);
+	fclose(fp);
+	return buf;
+}
+
+static void
+test_csv_plain_numbers(void **state)
+{
+	(void)state;
+	/* Plain numbers, signed or not, are written as is. */
+	assert_string_equal(cell("-12.50"), "-12.50\r\n");
+	assert_string_equal(cell("-1500"), "-1500\r\n");
+	assert_string_equal(cell("+3"), "+3\r\n");
+	assert_string_equal(cell("-0.05"), "-0.05\r\n");
+	assert_string_equal(cell("12.50"), "12.50\r\n");
+	assert_string_equal(cell("-007"), "-007\r\n");
+	/* A decimal comma is quoted for the separator, not guarded. */
+	assert_string_equal(cell("-12,50"), "\"-12,50\"\r\n");
+	/* Anything else starting with a formula character is guarded. */
+	assert_string_equal(cell("-2+3"), "\"'-2+3\"\r\n");
+	assert_string_equal(cell("=SUM(A1)"), "\"'=SUM(A1)\"\r\n");
+	assert_string_equal(cell("+cmd|' /C calc'!A0"),
+	    "\"'+cmd|' /C calc'!A0\"\r\n");
+	assert_string_equal(cell("@x"), "\"'@x\"\r\n");
+	assert_string_equal(cell("-"), "\"'-\"\r\n");
+	assert_string_equal(cell("+"), "\"'+\"\r\n");
+	assert_string_equal(cell("--1"), "\"'--1\"\r\n");
+	assert_string_equal(cell("+-1"), "\"'+-1\"\r\n");
+	assert_string_equal(cell("-1.2.3"), "\"'-1.2.3\"\r\n");
+	assert_string_equal(cell("-1,234,567"), "\"'-1,234,567\"\r\n");
+	assert_string_equal(cell("-1.5,0"), "\"'-1.5,0\"\r\n");
+	assert_string_equal(cell("-12."), "\"'-12.\"\r\n");
+	assert_string_equal(cell("-.5"), "\"'-.5\"\r\n");
+	assert_string_equal(cell("-1e5"), "\"'-1e5\"\r\n");
+	assert_string_equal(cell("- 12"), "\"'- 12\"\r\n");
+	assert_string_equal(cell("-12 "), "\"'-12 \"\r\n");
+	assert_string_equal(cell("-12\n"), "\"'-12\n\"\r\n");
+	assert_string_equal(cell("-12\r"), "\"'-12\r\"\r\n");
+	assert_string_equal(cell("-1)"), "\"'-1)\"\r\n");
+	assert_string_equal(cell("\t12"), "\"'\t12\"\r\n");
+	assert_string_equal(cell("\r12"), "\"'\r12\"\r\n");
+	assert_string_equal(cell("=1"), "\"'=1\"\r\n");
+	assert_string_equal(cell("@1"), "\"'@1\"\r\n");
+}
+
 static void
 test_diag_and_esc(void **state)
 {
@@ -237,6 +292,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_atomic_write_and_mkdirs,
 		    setup, teardown),
 		cmocka_unit_test(test_csv_formula_guard),
+		cmocka_unit_test(test_csv_plain_numbers),
 		cmocka_unit_test(test_diag_and_esc),
 		cmocka_unit_test_setup_teardown(test_scan_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_settle, setup,
