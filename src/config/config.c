@@ -14,13 +14,16 @@
  *	partner sf-express {
  *		kind      carrier
  *		name      "顺丰速运 SF Express"
- *		locale    zh
+ *		locale    zh			(default en)
  *		timezone  Asia/Shanghai
  *		inbox     inbox/sf-express
  *		settle    500ms
  *		marker    .done
  *		file      "tracking-*.csv"  carrier-sf-tracking
  *	}
+ *
+ * A partner needs neither an inbox nor an sftp block: without both it
+ * is fed by "crossdock ingest" only.
  *
  * Every directive is described once in a table (name, where it may
  * appear, how many values); the loader reports all errors, each as
@@ -494,8 +497,7 @@ finish_partner(struct parse *p, struct partner *pt)
 	if (!pt->name)
 		diag_add(p->d, p->file, pt->line, "partner %s: no name", pt->id);
 	if (!pt->locale)
-		diag_add(p->d, p->file, pt->line, "partner %s: no locale",
-		    pt->id);
+		pt->locale = xstrdup("en");
 	if (!pt->timezone)
 		diag_add(p->d, p->file, pt->line, "partner %s: no timezone",
 		    pt->id);
@@ -504,10 +506,8 @@ finish_partner(struct parse *p, struct partner *pt)
 	rel = pt->outbox ? pt->outbox : xasprintf("outbox/%s", pt->id);
 	pt->outbox = join(c->home, rel);
 	free(rel);
-	if (!pt->inbox && !pt->sftp)
-		diag_add(p->d, p->file, pt->line, "partner %s: no inbox",
-		    pt->id);
-	else if (pt->inbox) {
+	/* neither inbox nor sftp: fed by "crossdock ingest" only */
+	if (pt->inbox) {
 		rel = pt->inbox;
 		pt->inbox = join(c->home, rel);
 		free(rel);

@@ -5,6 +5,10 @@
  * "quoted strings", partners in "partner ID { ... }" blocks.  Loading
  * reports every problem as file:line: message and also loads and
  * checks every mapping spec the partners name.
+ *
+ * A partner's files arrive from its local inbox, its SFTP server, or
+ * neither: a partner with no source is fed by "crossdock ingest" only,
+ * and batches and the daemon have nothing to receive for it.
  */
 #ifndef CROSSDOCK_CONFIG_H
 #define CROSSDOCK_CONFIG_H
@@ -68,10 +72,10 @@ struct partner {
 	char		*kind;		/* merchant carrier warehouse bank
 					   customs odr */
 	char		*name;
-	char		*locale;	/* zh | en */
+	char		*locale;	/* zh | en; default en */
 	char		*timezone;	/* IANA zone of its local times */
 	char		*inbox;		/* local drop folder (resolved), or
-					   NULL for an SFTP-only partner */
+					   NULL: SFTP only, or ingest only */
 	char		*outbox;	/* local outbox folder (resolved) */
 	struct sftp_cfg	*sftp;		/* NULL: local folders only */
 	long		 settle_ms;	/* size+mtime stable this long */
