@@ -20,10 +20,12 @@
  *		settle    500ms
  *		marker    .done
  *		file      "tracking-*.csv"  carrier-sf-tracking
+ *		file      "*.xml"  bank-camt053 bank-camt054
  *	}
  *
- * A partner needs neither an inbox nor an sftp block: without both it
- * is fed by "crossdock ingest" only.
+ * A file rule names one mapping spec or several (the file's content
+ * then chooses among them).  A partner needs neither an inbox nor an
+ * sftp block: without both it is fed by "crossdock ingest" only.
  *
  * Every directive is described once in a table (name, where it may
  * appear, how many values); the loader reports all errors, each as
@@ -43,7 +45,7 @@
 #include "../util/xmalloc.h"
 #include "config.h"
 
-#define MAXTOK	8
+#define MAXTOK	16		/* a directive and its values */
 
 enum scope { TOP, PARTNER, SFTP };
 
@@ -71,7 +73,7 @@ static const struct directive directives[] = {
 	{ "inbox",	PARTNER, 1, 0 },
 	{ "settle",	PARTNER, 1, 0 },
 	{ "marker",	PARTNER, 1, 0 },
-	{ "file",	PARTNER, 2, 0 },
+	{ "file",	PARTNER, 2, MAXTOK - 1 }, /* PATTERN SPEC... */
 	{ "outbox",	PARTNER, 1, 0 },
 	{ "sftp",	PARTNER, 1, 0 },	/* { */
 	{ "}",		PARTNER, 0, 0 },
@@ -256,12 +258,44 @@ top_directive(struct parse *p, long lineno, char **tok)
 	}
 }
 
+/* file PATTERN SPEC... */
 static void
-partner_directive(struct parse *p, struct partner *pt, long lineno,
+file_rule(struct parse *p, struct partner *pt, long lineno, int n,
+    char **tok)
+{
+	struct file_rule *r;
+	int i, j;
+
+	pt->rules = xreallocarray(pt->rules, pt->nrules + 1,
+	    sizeof *pt->rules);
+	r = &pt->rules[pt->nrules++];
+	memset(r, 0, sizeof *r);
+	r->glob = xstrdup(tok[1]);
+	r->line = (int)lineno;
+	r->nspecs = (size_t)(n - 2);
+	r->mappings = xcalloc(r->nspecs, sizeof *r->mappings);
+	r->specs = xcalloc(r->nspecs, sizeof *r->specs);
+	for (i = 2; i < n; i++) {
+		r->mappings[i - 2] = xstrdup(tok[i]);
+		if (!valid_id(tok[i]))
+			diag_add(p->d, p->file, lineno, "mapping name '%s' is "
+			    "not a spec name (lower-case letters, digits, '.', "
+			    "'_' or '-')", tok[i]);
+		for (j = 2; j < i; j++)
+			if (strcmp(tok[j], tok[i]) == 0) {
+				diag_add(p->d, p->file, lineno, "mapping '%s' "
+				    "named twice in one file rule", tok[i]);
+				break;
+			}
+	}
+	r->mapping = r->mappings[0];
+}
+
+static void
+partner_directive(struct parse *p, struct partner *pt, long lineno, int n,
     char **tok)
 {
 	const char *const *k;
-	struct file_rule *r;
 
 	if (strcmp(tok[0], "kind") == 0) {
 		for (k = kinds; *k; k++)
@@ -298,15 +332,8 @@ partner_directive(struct parse *p, struct partner *pt, long lineno,
 			    "marker '%s' must be a non-empty suffix without '/'",
 			    tok[1]);
 		set_once(p, lineno, &pt->marker, tok[1], "marker");
-	} else if (strcmp(tok[0], "file") == 0) {
-		pt->rules = xreallocarray(pt->rules, pt->nrules + 1,
-		    sizeof *pt->rules);
-		r = &pt->rules[pt->nrules++];
-		r->glob = xstrdup(tok[1]);
-		r->mapping = xstrdup(tok[2]);
-		r->spec = NULL;
-		r->line = (int)lineno;
-	}
+	} else if (strcmp(tok[0], "file") == 0)
+		file_rule(p, pt, lineno, n, tok);
 }
 
 static long
@@ -488,9 +515,10 @@ static void
 finish_partner(struct parse *p, struct partner *pt)
 {
 	struct config *c = p->c;
+	struct file_rule *r;
 	struct stat sb;
 	char *rel;
-	size_t i;
+	size_t i, j;
 
 	if (!pt->kind)
 		diag_add(p->d, p->file, pt->line, "partner %s: no kind", pt->id);
@@ -517,13 +545,17 @@ finish_partner(struct parse *p, struct partner *pt)
 	}
 	if (pt->nrules == 0)
 		diag_add(p->d, p->file, pt->line, "partner %s: no file rules "
-		    "(file PATTERN MAPPING)", pt->id);
+		    "(file PATTERN MAPPING...)", pt->id);
 	for (i = 0; i < pt->nrules; i++) {
-		pt->rules[i].spec = config_spec(c, pt->rules[i].mapping);
-		if (pt->rules[i].spec == NULL)
-			diag_add(p->d, p->file, pt->rules[i].line, "partner %s: "
-			    "no mapping spec named '%s' in %s", pt->id,
-			    pt->rules[i].mapping, c->mappings);
+		r = &pt->rules[i];
+		for (j = 0; j < r->nspecs; j++) {
+			r->specs[j] = config_spec(c, r->mappings[j]);
+			if (r->specs[j] == NULL && valid_id(r->mappings[j]))
+				diag_add(p->d, p->file, r->line, "partner %s: "
+				    "no mapping spec named '%s' in %s", pt->id,
+				    r->mappings[j], c->mappings);
+		}
+		r->spec = r->specs[0];
 	}
 	if (pt->settle_ms == -2)
 		pt->settle_ms = p->default_settle;
@@ -575,8 +607,13 @@ config_load(const char *path, struct diag *d)
 				    tok[0]);
 			continue;
 		}
-		if (n - 1 < dv->nargs || (dv->maxargs == 0 &&
-		    n - 1 != dv->nargs) || (dv->maxargs && n - 1 > dv->maxargs)) {
+		if (dv->maxargs && (n - 1 < dv->nargs ||
+		    n - 1 > dv->maxargs)) {
+			diag_add(d, path, lineno, "%s takes %d to %d values, "
+			    "got %d", dv->name, dv->nargs, dv->maxargs, n - 1);
+			continue;
+		}
+		if (dv->maxargs == 0 && n - 1 != dv->nargs) {
 			diag_add(d, path, lineno, "%s takes %d value%s, got %d",
 			    dv->name, dv->nargs, dv->nargs == 1 ? "" : "s", n - 1);
 			continue;
@@ -625,7 +662,7 @@ config_load(const char *path, struct diag *d)
 		} else if (strcmp(tok[0], "}") == 0)
 			pt = NULL;
 		else if (pt)
-			partner_directive(&p, pt, lineno, tok);
+			partner_directive(&p, pt, lineno, n, tok);
 		else
 			top_directive(&p, lineno, tok);
 	}
@@ -711,8 +748,14 @@ config_free(struct config *c)
 			free(sf);
 		}
 		for (j = 0; j < pt->nrules; j++) {
-			free(pt->rules[j].glob);
-			free(pt->rules[j].mapping);
+			struct file_rule *r = &pt->rules[j];
+			size_t k;
+
+			free(r->glob);
+			for (k = 0; k < r->nspecs; k++)
+				free(r->mappings[k]);
+			free(r->mappings);
+			free(r->specs);
 		}
 		free(pt->rules);
 	}

@@ -18,10 +18,17 @@
 #include "../map/spec.h"
 #include "../util/diag.h"
 
+/* "file PATTERN SPEC..." — a file whose name matches is mapped by one
+ * of the specs (one: always that one; several: chosen by the file's
+ * content).  mapping and spec are element 0, for callers that take the
+ * first; they are not separately owned. */
 struct file_rule {
 	char			*glob;		/* fnmatch(3) pattern on the name */
-	char			*mapping;	/* spec name */
-	const struct spec	*spec;
+	char			**mappings;	/* spec names, as written */
+	const struct spec	**specs;	/* resolved, same order */
+	size_t			 nspecs;	/* 1 or more */
+	char			*mapping;	/* = mappings[0] */
+	const struct spec	*spec;		/* = specs[0] */
 	int			 line;
 };
 
