@@ -108,6 +108,8 @@ struct parse {
 	struct diag	*d;
 	struct config	*c;
 	long		 default_settle;
+	int		 specs_loaded;	/* spec_load_dir succeeded */
+	int		 specs_folder;	/* the mappings folder has a schema */
 	/* raw relative paths, resolved once "home" is known */
 	char		*raw[6];
 	int		 seen[6];
@@ -510,6 +512,31 @@ finish_sftp(struct parse *p, struct partner *pt)
 		sf->backoff_max_ms = sf->backoff_ms;
 }
 
+/*
+ * Is a spec name that did not resolve worth an error of its own?  When
+ * one spec file fails, spec_load_dir loads none, and every rule would
+ * name a missing spec on top of the broken file's own file:line errors.
+ * So after a failed load a name counts as unknown only when the folder
+ * has a schema (else its own error says why nothing loaded) and there
+ * is no NAME.xml in it (which is loaded, or reported, already).
+ */
+static int
+spec_unknown(struct parse *p, const char *name)
+{
+	struct stat sb;
+	char *path;
+	int unknown;
+
+	if (p->specs_loaded)
+		return 1;
+	if (!p->specs_folder)
+		return 0;
+	path = xasprintf("%s/%s.xml", p->c->mappings, name);
+	unknown = stat(path, &sb) == -1 && errno == ENOENT;
+	free(path);
+	return unknown;
+}
+
 /* Checks that need the whole file: required settings, folders, specs. */
 static void
 finish_partner(struct parse *p, struct partner *pt)
@@ -550,7 +577,8 @@ finish_partner(struct parse *p, struct partner *pt)
 		r = &pt->rules[i];
 		for (j = 0; j < r->nspecs; j++) {
 			r->specs[j] = config_spec(c, r->mappings[j]);
-			if (r->specs[j] == NULL && valid_id(r->mappings[j]))
+			if (r->specs[j] == NULL && valid_id(r->mappings[j]) &&
+			    spec_unknown(p, r->mappings[j]))
 				diag_add(p->d, p->file, r->line, "partner %s: "
 				    "no mapping spec named '%s' in %s", pt->id,
 				    r->mappings[j], c->mappings);
@@ -691,7 +719,15 @@ config_load(const char *path, struct diag *d)
 	for (i = 0; i < 6; i++)
 		free(p.raw[i]);
 
-	spec_load_dir(c->mappings, &c->specs, &c->nspecs, d);
+	p.specs_loaded = spec_load_dir(c->mappings, &c->specs, &c->nspecs,
+	    d) == 0;
+	if (!p.specs_loaded) {
+		struct stat sb;
+		char *rng = xasprintf("%s/mapping.rng", c->mappings);
+
+		p.specs_folder = stat(rng, &sb) == 0 && S_ISREG(sb.st_mode);
+		free(rng);
+	}
 	for (i = 0; i < c->npartners; i++) {
 		finish_partner(&p, &c->partners[i]);
 		for (j = 0; j < i; j++)
