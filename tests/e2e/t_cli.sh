@@ -11,11 +11,42 @@ for c in run ingest files rejects dump check; do
 done
 "$CROSSDOCK" frobnicate >/dev/null 2>&1; eq "unknown command is EX_USAGE" $? 64
 "$CROSSDOCK" run --config /nonexistent >/dev/null 2>&1; eq "run without --once is EX_USAGE" $? 64
+"$CROSSDOCK" >/dev/null 2>&1; eq "no command is EX_USAGE" $? 64
+"$CROSSDOCK" --bogus check >/dev/null 2>&1; eq "an unknown option before the command is EX_USAGE" $? 64
+"$CROSSDOCK" check --config >/dev/null 2>&1; eq "--config without a value is EX_USAGE" $? 64
+out=$("$CROSSDOCK" help run); rc=$?
+eq "help run exits 0" "$rc" 0
+has "help run shows run's usage" "$out" "usage: crossdock run"
+out=$("$CROSSDOCK" --help ingest); rc=$?
+eq "--help before the command exits 0" "$rc" 0
+has "--help before the command shows that command's usage" "$out" "usage: crossdock ingest"
 
 home "$T/h"
 out=$(cx "$T/h" check 2>&1); rc=$?
 eq "check accepts the bundled config and specs" "$rc" 0
 has "check says ok" "$out" "ok: 7 partners"
+
+# Global options go before or after the command.
+conf="$T/h/etc/crossdock.conf"
+out=$("$CROSSDOCK" --config "$conf" check 2>&1); rc=$?
+eq "--config before the command" "$rc" 0
+has "--config before the command is the config read" "$out" "$conf: ok: 7 partners"
+out=$("$CROSSDOCK" check --config "$conf" 2>&1); rc=$?
+eq "--config after the command" "$rc" 0
+out=$(POSIXLY_CORRECT=1 "$CROSSDOCK" check --config "$conf" 2>&1); rc=$?
+eq "--config after the command with POSIXLY_CORRECT set" "$rc" 0
+out=$("$CROSSDOCK" -v --config "$conf" --now "$NOW" run --once 2>&1); rc=$?
+eq "-v --config F run --once" "$rc" 0
+has "options before run: the batch ran" "$out" "summary files_received=0"
+home "$T/q"
+cp "$TOP/inbox/sf-express/tracking-20261126.csv" "$T/q/inbox/sf-express/"
+out=$("$CROSSDOCK" -q run --now "$NOW" --once --config "$T/q/etc/crossdock.conf" 2>&1); rc=$?
+eq "-q run --now T --once --config F" "$rc" 0
+has "options on both sides of run: the batch ran" "$out" "summary files_received=1"
+case "$out" in
+*"info:"*) notok "-q before the command drops info lines"; echo "$out" | sed 's/^/#   /' ;;
+*) ok "-q before the command drops info lines" ;;
+esac
 
 # Every error, each as file:line: message, then EX_CONFIG.
 cat > "$T/bad.conf" <<CONF
