@@ -10,7 +10,11 @@
  *	crossdock outbound [--csv] [--config FILE]
  *	crossdock check [--config FILE]
  *	crossdock hostkey add PARTNER [--yes] [--config FILE]
- *	crossdock --version | --help | COMMAND --help
+ *	crossdock --version | --help | COMMAND --help | help COMMAND
+ *
+ * Options may come before or after the command and its operands
+ * ("crossdock --config F check" = "crossdock check --config F"); the
+ * first word that is not an option is the command, "--" ends options.
  *
  * Exit codes follow sysexits.h: 0 ok, EX_USAGE bad arguments,
  * EX_DATAERR a named file was rejected (ingest), EX_NOINPUT no such
@@ -50,7 +54,7 @@
 #define CROSSDOCK_SYSCONFDIR "/usr/local/etc/crossdock"
 #endif
 
-/* Options every command accepts. */
+/* Options, from anywhere on the command line. */
 struct common {
 	const char	*config;
 	const char	*now;
@@ -63,10 +67,12 @@ struct common {
 	int		 once;
 	int		 yes;
 	int		 syslog;
+	int		 help;
+	int		 version;
 };
 
 static const char usage_text[] =
-    "usage: crossdock COMMAND [OPTIONS]\n"
+    "usage: crossdock [OPTIONS] COMMAND [ARGS] [OPTIONS]\n"
     "\n"
     "commands:\n"
     "  run --once        one batch: receive, apply, deliver, for every partner\n"
@@ -79,7 +85,7 @@ static const char usage_text[] =
     "  hostkey add P     fetch partner P's SFTP host key, show it, pin it\n"
     "  check             validate the configuration and every mapping spec\n"
     "\n"
-    "common options:\n"
+    "common options (before or after the command):\n"
     "  --config FILE     configuration (default: $CROSSDOCK_CONFIG, else\n"
     "                    ./etc/crossdock.conf, else " CROSSDOCK_SYSCONFDIR
     "/crossdock.conf)\n"
@@ -612,6 +618,54 @@ cmd_hostkey(const struct common *o, const char *partner)
 	return rc;
 }
 
+/* Run command cmd with its operands argv[0..argc-1]. */
+static int
+dispatch(const struct common *o, const char *cmd, int argc, char **argv)
+{
+	if (strcmp(cmd, "help") == 0 && argc <= 1)
+		return argc ? help(argv[0]) : (usage(stdout), EX_OK);
+	if (o->help)
+		return help(cmd);
+	log_init(o->verbose ? LOG_LVL_DEBUG : o->quiet ? LOG_LVL_WARN :
+	    LOG_LVL_INFO);
+
+	if (strcmp(cmd, "check") == 0 && argc == 0)
+		return cmd_check(o);
+	if (strcmp(cmd, "run") == 0 && argc == 0) {
+		if (!o->once) {
+			fprintf(stderr, "crossdock: run needs --once (one batch; "
+			    "for cron and systemd timers)\n");
+			return EX_USAGE;
+		}
+		return cmd_run(o, 0, NULL);
+	}
+	if (strcmp(cmd, "ingest") == 0) {
+		if (o->partner == NULL || argc == 0) {
+			fprintf(stderr, "usage: crossdock ingest --partner P "
+			    "[--mapping M] FILE...\n");
+			return EX_USAGE;
+		}
+		return cmd_run(o, argc, argv);
+	}
+	if (strcmp(cmd, "files") == 0 && argc == 0)
+		return cmd_files(o);
+	if (strcmp(cmd, "rejects") == 0 && argc == 1)
+		return cmd_rejects(o, argv[0]);
+	if (strcmp(cmd, "dump") == 0 && argc == 0)
+		return cmd_dump(o);
+	if (strcmp(cmd, "daemon") == 0 && argc == 0)
+		return cmd_daemon(o);
+	if (strcmp(cmd, "outbound") == 0 && argc == 0)
+		return cmd_outbound(o);
+	if (strcmp(cmd, "hostkey") == 0 && argc == 2 &&
+	    strcmp(argv[0], "add") == 0)
+		return cmd_hostkey(o, argv[1]);
+	fprintf(stderr, "crossdock: unknown command or wrong arguments: %s\n",
+	    cmd);
+	usage(stderr);
+	return EX_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -632,26 +686,19 @@ main(int argc, char **argv)
 		{ NULL,		0,			NULL, 0 },
 	};
 	struct common o = { 0 };
-	const char *cmd;
-	int ch;
+	char **args;
+	int ch, nargs = 0, bad = 0, rc, i;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EX_USAGE;
-	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("crossdock %s\n", CROSSDOCK_VERSION);
-		return EX_OK;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		return argc > 2 ? help(argv[2]) : (usage(stdout), EX_OK);
-	}
-	cmd = argv[1];
-	argc--;
-	argv++;
-	while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+	/*
+	 * A leading '-' in the option string makes getopt_long hand back
+	 * every non-option in order (as 1), neither stopping at the first
+	 * nor permuting argv, whatever POSIXLY_CORRECT says: the command
+	 * and its operands are collected in args, the options go into o.
+	 */
+	args = xcalloc((size_t)argc + 1, sizeof *args);
+	while ((ch = getopt_long(argc, argv, "-vqh", opts, NULL)) != -1) {
 		switch (ch) {
+		case 1: args[nargs++] = optarg; break;
 		case 'c': o.config = optarg; break;
 		case 'n': o.now = optarg; break;
 		case '1': o.once = 1; break;
@@ -663,53 +710,28 @@ main(int argc, char **argv)
 		case 'q': o.quiet = 1; break;
 		case 'y': o.yes = 1; break;
 		case 'S': o.syslog = 1; break;
-		case 'h': return help(cmd);
-		case 'V':
-			printf("crossdock %s\n", CROSSDOCK_VERSION);
-			return EX_OK;
-		default:
-			fprintf(stderr, "see 'crossdock %s --help'\n", cmd);
-			return EX_USAGE;
+		case 'h': o.help = 1; break;
+		case 'V': o.version = 1; break;
+		default: bad = 1; break;	/* getopt said why */
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	log_init(o.verbose ? LOG_LVL_DEBUG : o.quiet ? LOG_LVL_WARN :
-	    LOG_LVL_INFO);
+	for (i = optind; i < argc; i++)		/* after "--" */
+		args[nargs++] = argv[i];
 
-	if (strcmp(cmd, "check") == 0 && argc == 0)
-		return cmd_check(&o);
-	if (strcmp(cmd, "run") == 0 && argc == 0) {
-		if (!o.once) {
-			fprintf(stderr, "crossdock: run needs --once (one batch; "
-			    "for cron and systemd timers)\n");
-			return EX_USAGE;
-		}
-		return cmd_run(&o, 0, NULL);
-	}
-	if (strcmp(cmd, "ingest") == 0) {
-		if (o.partner == NULL || argc == 0) {
-			fprintf(stderr, "usage: crossdock ingest --partner P "
-			    "[--mapping M] FILE...\n");
-			return EX_USAGE;
-		}
-		return cmd_run(&o, argc, argv);
-	}
-	if (strcmp(cmd, "files") == 0 && argc == 0)
-		return cmd_files(&o);
-	if (strcmp(cmd, "rejects") == 0 && argc == 1)
-		return cmd_rejects(&o, argv[0]);
-	if (strcmp(cmd, "dump") == 0 && argc == 0)
-		return cmd_dump(&o);
-	if (strcmp(cmd, "daemon") == 0 && argc == 0)
-		return cmd_daemon(&o);
-	if (strcmp(cmd, "outbound") == 0 && argc == 0)
-		return cmd_outbound(&o);
-	if (strcmp(cmd, "hostkey") == 0 && argc == 2 &&
-	    strcmp(argv[0], "add") == 0)
-		return cmd_hostkey(&o, argv[1]);
-	fprintf(stderr, "crossdock: unknown command or wrong arguments: %s\n",
-	    cmd);
-	usage(stderr);
-	return EX_USAGE;
+	if (bad) {
+		if (nargs > 0 && strcmp(args[0], "help") != 0)
+			fprintf(stderr, "see 'crossdock %s --help'\n", args[0]);
+		else
+			fprintf(stderr, "see 'crossdock --help'\n");
+		rc = EX_USAGE;
+	} else if (o.version) {
+		printf("crossdock %s\n", CROSSDOCK_VERSION);
+		rc = EX_OK;
+	} else if (nargs == 0) {
+		usage(o.help ? stdout : stderr);
+		rc = o.help ? EX_OK : EX_USAGE;
+	} else
+		rc = dispatch(&o, args[0], nargs - 1, args + 1);
+	free(args);
+	return rc;
 }

@@ -14,13 +14,18 @@
  *	partner sf-express {
  *		kind      carrier
  *		name      "顺丰速运 SF Express"
- *		locale    zh
+ *		locale    zh			(default en)
  *		timezone  Asia/Shanghai
  *		inbox     inbox/sf-express
  *		settle    500ms
  *		marker    .done
  *		file      "tracking-*.csv"  carrier-sf-tracking
+ *		file      "*.xml"  bank-camt053 bank-camt054
  *	}
+ *
+ * A file rule names one mapping spec or several (the file's content
+ * then chooses among them).  A partner needs neither an inbox nor an
+ * sftp block: without both it is fed by "crossdock ingest" only.
  *
  * Every directive is described once in a table (name, where it may
  * appear, how many values); the loader reports all errors, each as
@@ -40,7 +45,7 @@
 #include "../util/xmalloc.h"
 #include "config.h"
 
-#define MAXTOK	8
+#define MAXTOK	16		/* a directive and its values */
 
 enum scope { TOP, PARTNER, SFTP };
 
@@ -68,7 +73,7 @@ static const struct directive directives[] = {
 	{ "inbox",	PARTNER, 1, 0 },
 	{ "settle",	PARTNER, 1, 0 },
 	{ "marker",	PARTNER, 1, 0 },
-	{ "file",	PARTNER, 2, 0 },
+	{ "file",	PARTNER, 2, MAXTOK - 1 }, /* PATTERN SPEC... */
 	{ "outbox",	PARTNER, 1, 0 },
 	{ "sftp",	PARTNER, 1, 0 },	/* { */
 	{ "}",		PARTNER, 0, 0 },
@@ -103,6 +108,8 @@ struct parse {
 	struct diag	*d;
 	struct config	*c;
 	long		 default_settle;
+	int		 specs_loaded;	/* spec_load_dir succeeded */
+	int		 specs_folder;	/* the mappings folder has a schema */
 	/* raw relative paths, resolved once "home" is known */
 	char		*raw[6];
 	int		 seen[6];
@@ -253,12 +260,44 @@ top_directive(struct parse *p, long lineno, char **tok)
 	}
 }
 
+/* file PATTERN SPEC... */
 static void
-partner_directive(struct parse *p, struct partner *pt, long lineno,
+file_rule(struct parse *p, struct partner *pt, long lineno, int n,
+    char **tok)
+{
+	struct file_rule *r;
+	int i, j;
+
+	pt->rules = xreallocarray(pt->rules, pt->nrules + 1,
+	    sizeof *pt->rules);
+	r = &pt->rules[pt->nrules++];
+	memset(r, 0, sizeof *r);
+	r->glob = xstrdup(tok[1]);
+	r->line = (int)lineno;
+	r->nspecs = (size_t)(n - 2);
+	r->mappings = xcalloc(r->nspecs, sizeof *r->mappings);
+	r->specs = xcalloc(r->nspecs, sizeof *r->specs);
+	for (i = 2; i < n; i++) {
+		r->mappings[i - 2] = xstrdup(tok[i]);
+		if (!valid_id(tok[i]))
+			diag_add(p->d, p->file, lineno, "mapping name '%s' is "
+			    "not a spec name (lower-case letters, digits, '.', "
+			    "'_' or '-')", tok[i]);
+		for (j = 2; j < i; j++)
+			if (strcmp(tok[j], tok[i]) == 0) {
+				diag_add(p->d, p->file, lineno, "mapping '%s' "
+				    "named twice in one file rule", tok[i]);
+				break;
+			}
+	}
+	r->mapping = r->mappings[0];
+}
+
+static void
+partner_directive(struct parse *p, struct partner *pt, long lineno, int n,
     char **tok)
 {
 	const char *const *k;
-	struct file_rule *r;
 
 	if (strcmp(tok[0], "kind") == 0) {
 		for (k = kinds; *k; k++)
@@ -295,15 +334,8 @@ partner_directive(struct parse *p, struct partner *pt, long lineno,
 			    "marker '%s' must be a non-empty suffix without '/'",
 			    tok[1]);
 		set_once(p, lineno, &pt->marker, tok[1], "marker");
-	} else if (strcmp(tok[0], "file") == 0) {
-		pt->rules = xreallocarray(pt->rules, pt->nrules + 1,
-		    sizeof *pt->rules);
-		r = &pt->rules[pt->nrules++];
-		r->glob = xstrdup(tok[1]);
-		r->mapping = xstrdup(tok[2]);
-		r->spec = NULL;
-		r->line = (int)lineno;
-	}
+	} else if (strcmp(tok[0], "file") == 0)
+		file_rule(p, pt, lineno, n, tok);
 }
 
 static long
@@ -480,22 +512,47 @@ finish_sftp(struct parse *p, struct partner *pt)
 		sf->backoff_max_ms = sf->backoff_ms;
 }
 
+/*
+ * Is a spec name that did not resolve worth an error of its own?  When
+ * one spec file fails, spec_load_dir loads none, and every rule would
+ * name a missing spec on top of the broken file's own file:line errors.
+ * So after a failed load a name counts as unknown only when the folder
+ * has a schema (else its own error says why nothing loaded) and there
+ * is no NAME.xml in it (which is loaded, or reported, already).
+ */
+static int
+spec_unknown(struct parse *p, const char *name)
+{
+	struct stat sb;
+	char *path;
+	int unknown;
+
+	if (p->specs_loaded)
+		return 1;
+	if (!p->specs_folder)
+		return 0;
+	path = xasprintf("%s/%s.xml", p->c->mappings, name);
+	unknown = stat(path, &sb) == -1 && errno == ENOENT;
+	free(path);
+	return unknown;
+}
+
 /* Checks that need the whole file: required settings, folders, specs. */
 static void
 finish_partner(struct parse *p, struct partner *pt)
 {
 	struct config *c = p->c;
+	struct file_rule *r;
 	struct stat sb;
 	char *rel;
-	size_t i;
+	size_t i, j;
 
 	if (!pt->kind)
 		diag_add(p->d, p->file, pt->line, "partner %s: no kind", pt->id);
 	if (!pt->name)
 		diag_add(p->d, p->file, pt->line, "partner %s: no name", pt->id);
 	if (!pt->locale)
-		diag_add(p->d, p->file, pt->line, "partner %s: no locale",
-		    pt->id);
+		pt->locale = xstrdup("en");
 	if (!pt->timezone)
 		diag_add(p->d, p->file, pt->line, "partner %s: no timezone",
 		    pt->id);
@@ -504,10 +561,8 @@ finish_partner(struct parse *p, struct partner *pt)
 	rel = pt->outbox ? pt->outbox : xasprintf("outbox/%s", pt->id);
 	pt->outbox = join(c->home, rel);
 	free(rel);
-	if (!pt->inbox && !pt->sftp)
-		diag_add(p->d, p->file, pt->line, "partner %s: no inbox",
-		    pt->id);
-	else if (pt->inbox) {
+	/* neither inbox nor sftp: fed by "crossdock ingest" only */
+	if (pt->inbox) {
 		rel = pt->inbox;
 		pt->inbox = join(c->home, rel);
 		free(rel);
@@ -517,13 +572,18 @@ finish_partner(struct parse *p, struct partner *pt)
 	}
 	if (pt->nrules == 0)
 		diag_add(p->d, p->file, pt->line, "partner %s: no file rules "
-		    "(file PATTERN MAPPING)", pt->id);
+		    "(file PATTERN MAPPING...)", pt->id);
 	for (i = 0; i < pt->nrules; i++) {
-		pt->rules[i].spec = config_spec(c, pt->rules[i].mapping);
-		if (pt->rules[i].spec == NULL)
-			diag_add(p->d, p->file, pt->rules[i].line, "partner %s: "
-			    "no mapping spec named '%s' in %s", pt->id,
-			    pt->rules[i].mapping, c->mappings);
+		r = &pt->rules[i];
+		for (j = 0; j < r->nspecs; j++) {
+			r->specs[j] = config_spec(c, r->mappings[j]);
+			if (r->specs[j] == NULL && valid_id(r->mappings[j]) &&
+			    spec_unknown(p, r->mappings[j]))
+				diag_add(p->d, p->file, r->line, "partner %s: "
+				    "no mapping spec named '%s' in %s", pt->id,
+				    r->mappings[j], c->mappings);
+		}
+		r->spec = r->specs[0];
 	}
 	if (pt->settle_ms == -2)
 		pt->settle_ms = p->default_settle;
@@ -575,8 +635,13 @@ config_load(const char *path, struct diag *d)
 				    tok[0]);
 			continue;
 		}
-		if (n - 1 < dv->nargs || (dv->maxargs == 0 &&
-		    n - 1 != dv->nargs) || (dv->maxargs && n - 1 > dv->maxargs)) {
+		if (dv->maxargs && (n - 1 < dv->nargs ||
+		    n - 1 > dv->maxargs)) {
+			diag_add(d, path, lineno, "%s takes %d to %d values, "
+			    "got %d", dv->name, dv->nargs, dv->maxargs, n - 1);
+			continue;
+		}
+		if (dv->maxargs == 0 && n - 1 != dv->nargs) {
 			diag_add(d, path, lineno, "%s takes %d value%s, got %d",
 			    dv->name, dv->nargs, dv->nargs == 1 ? "" : "s", n - 1);
 			continue;
@@ -625,7 +690,7 @@ config_load(const char *path, struct diag *d)
 		} else if (strcmp(tok[0], "}") == 0)
 			pt = NULL;
 		else if (pt)
-			partner_directive(&p, pt, lineno, tok);
+			partner_directive(&p, pt, lineno, n, tok);
 		else
 			top_directive(&p, lineno, tok);
 	}
@@ -654,7 +719,15 @@ config_load(const char *path, struct diag *d)
 	for (i = 0; i < 6; i++)
 		free(p.raw[i]);
 
-	spec_load_dir(c->mappings, &c->specs, &c->nspecs, d);
+	p.specs_loaded = spec_load_dir(c->mappings, &c->specs, &c->nspecs,
+	    d) == 0;
+	if (!p.specs_loaded) {
+		struct stat sb;
+		char *rng = xasprintf("%s/mapping.rng", c->mappings);
+
+		p.specs_folder = stat(rng, &sb) == 0 && S_ISREG(sb.st_mode);
+		free(rng);
+	}
 	for (i = 0; i < c->npartners; i++) {
 		finish_partner(&p, &c->partners[i]);
 		for (j = 0; j < i; j++)
@@ -711,8 +784,14 @@ config_free(struct config *c)
 			free(sf);
 		}
 		for (j = 0; j < pt->nrules; j++) {
-			free(pt->rules[j].glob);
-			free(pt->rules[j].mapping);
+			struct file_rule *r = &pt->rules[j];
+			size_t k;
+
+			free(r->glob);
+			for (k = 0; k < r->nspecs; k++)
+				free(r->mappings[k]);
+			free(r->mappings);
+			free(r->specs);
 		}
 		free(pt->rules);
 	}

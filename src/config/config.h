@@ -5,6 +5,10 @@
  * "quoted strings", partners in "partner ID { ... }" blocks.  Loading
  * reports every problem as file:line: message and also loads and
  * checks every mapping spec the partners name.
+ *
+ * A partner's files arrive from its local inbox, its SFTP server, or
+ * neither: a partner with no source is fed by "crossdock ingest" only,
+ * and batches and the daemon have nothing to receive for it.
  */
 #ifndef CROSSDOCK_CONFIG_H
 #define CROSSDOCK_CONFIG_H
@@ -14,10 +18,17 @@
 #include "../map/spec.h"
 #include "../util/diag.h"
 
+/* "file PATTERN SPEC..." — a file whose name matches is mapped by one
+ * of the specs (one: always that one; several: chosen by the file's
+ * content).  mapping and spec are element 0, for callers that take the
+ * first; they are not separately owned. */
 struct file_rule {
 	char			*glob;		/* fnmatch(3) pattern on the name */
-	char			*mapping;	/* spec name */
-	const struct spec	*spec;
+	char			**mappings;	/* spec names, as written */
+	const struct spec	**specs;	/* resolved, same order */
+	size_t			 nspecs;	/* 1 or more */
+	char			*mapping;	/* = mappings[0] */
+	const struct spec	*spec;		/* = specs[0] */
 	int			 line;
 };
 
@@ -68,10 +79,10 @@ struct partner {
 	char		*kind;		/* merchant carrier warehouse bank
 					   customs odr */
 	char		*name;
-	char		*locale;	/* zh | en */
+	char		*locale;	/* zh | en; default en */
 	char		*timezone;	/* IANA zone of its local times */
 	char		*inbox;		/* local drop folder (resolved), or
-					   NULL for an SFTP-only partner */
+					   NULL: SFTP only, or ingest only */
 	char		*outbox;	/* local outbox folder (resolved) */
 	struct sftp_cfg	*sftp;		/* NULL: local folders only */
 	long		 settle_ms;	/* size+mtime stable this long */

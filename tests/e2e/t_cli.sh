@@ -11,11 +11,42 @@ for c in run ingest files rejects dump check; do
 done
 "$CROSSDOCK" frobnicate >/dev/null 2>&1; eq "unknown command is EX_USAGE" $? 64
 "$CROSSDOCK" run --config /nonexistent >/dev/null 2>&1; eq "run without --once is EX_USAGE" $? 64
+"$CROSSDOCK" >/dev/null 2>&1; eq "no command is EX_USAGE" $? 64
+"$CROSSDOCK" --bogus check >/dev/null 2>&1; eq "an unknown option before the command is EX_USAGE" $? 64
+"$CROSSDOCK" check --config >/dev/null 2>&1; eq "--config without a value is EX_USAGE" $? 64
+out=$("$CROSSDOCK" help run); rc=$?
+eq "help run exits 0" "$rc" 0
+has "help run shows run's usage" "$out" "usage: crossdock run"
+out=$("$CROSSDOCK" --help ingest); rc=$?
+eq "--help before the command exits 0" "$rc" 0
+has "--help before the command shows that command's usage" "$out" "usage: crossdock ingest"
 
 home "$T/h"
 out=$(cx "$T/h" check 2>&1); rc=$?
 eq "check accepts the bundled config and specs" "$rc" 0
 has "check says ok" "$out" "ok: 7 partners"
+
+# Global options go before or after the command.
+conf="$T/h/etc/crossdock.conf"
+out=$("$CROSSDOCK" --config "$conf" check 2>&1); rc=$?
+eq "--config before the command" "$rc" 0
+has "--config before the command is the config read" "$out" "$conf: ok: 7 partners"
+out=$("$CROSSDOCK" check --config "$conf" 2>&1); rc=$?
+eq "--config after the command" "$rc" 0
+out=$(POSIXLY_CORRECT=1 "$CROSSDOCK" check --config "$conf" 2>&1); rc=$?
+eq "--config after the command with POSIXLY_CORRECT set" "$rc" 0
+out=$("$CROSSDOCK" -v --config "$conf" --now "$NOW" run --once 2>&1); rc=$?
+eq "-v --config F run --once" "$rc" 0
+has "options before run: the batch ran" "$out" "summary files_received=0"
+home "$T/q"
+cp "$TOP/inbox/sf-express/tracking-20261126.csv" "$T/q/inbox/sf-express/"
+out=$("$CROSSDOCK" -q run --now "$NOW" --once --config "$T/q/etc/crossdock.conf" 2>&1); rc=$?
+eq "-q run --now T --once --config F" "$rc" 0
+has "options on both sides of run: the batch ran" "$out" "summary files_received=1"
+case "$out" in
+*"info:"*) notok "-q before the command drops info lines"; echo "$out" | sed 's/^/#   /' ;;
+*) ok "-q before the command drops info lines" ;;
+esac
 
 # Every error, each as file:line: message, then EX_CONFIG.
 cat > "$T/bad.conf" <<CONF
@@ -65,6 +96,54 @@ sed "s|^mappings .*|mappings $T/maps|" "$T/h/etc/crossdock.conf" > "$T/h/etc/bro
 out=$("$CROSSDOCK" check --config "$T/h/etc/broken.conf" 2>&1); rc=$?
 eq "a spec failing its schema is EX_CONFIG" "$rc" 78
 has "the schema error names the spec file and line" "$out" "$T/maps/broken.xml:2:"
+case "$out" in
+*"no mapping spec named"*) notok "a broken spec does not make every rule's spec unknown"
+	echo "$out" | sed 's/^/#   /' ;;
+*) ok "a broken spec does not make every rule's spec unknown" ;;
+esac
+# A rule naming the broken spec: its errors once, no "no mapping spec";
+# an unknown name beside it is still reported, at the rule's line.
+cat >> "$T/h/etc/broken.conf" <<CONF
+partner uses-broken {
+	kind carrier
+	name "Uses a broken spec"
+	timezone UTC
+	file "*.csv" carrier-sf-tracking broken no-such-spec
+}
+CONF
+rule_line=$(grep -n 'no-such-spec' "$T/h/etc/broken.conf" | cut -d: -f1)
+out=$("$CROSSDOCK" check --config "$T/h/etc/broken.conf" 2>&1); rc=$?
+eq "a rule naming a broken spec is EX_CONFIG" "$rc" 78
+eq "the broken spec's schema error is reported once" \
+    "$(printf '%s\n' "$out" | grep -c "$T/maps/broken.xml:2:")" 1
+eq "the unknown name beside it is the only unknown spec" \
+    "$(printf '%s\n' "$out" | grep -c 'no mapping spec named')" 1
+has "the unknown name is reported at the rule's line" "$out" \
+    "$T/h/etc/broken.conf:$rule_line: partner uses-broken: no mapping spec named 'no-such-spec'"
+
+# A partner with neither inbox nor sftp is fed by ingest only; its
+# locale defaults to en; a file rule may name several specs.
+home "$T/i"
+cat >> "$T/i/etc/crossdock.conf" <<CONF
+partner manual-orders {
+	kind      merchant
+	name      "Orders sent by e-mail"
+	timezone  Asia/Shanghai
+	file      "orders-*.csv"   merchant-orders
+	file      "CEB*.xml"       customs-ceb-receipt customs-ceb-inventory
+}
+CONF
+out=$(cx "$T/i" check 2>&1); rc=$?
+eq "check accepts an ingest-only partner" "$rc" 0
+has "the ingest-only partner is counted" "$out" "ok: 8 partners"
+out=$(cx "$T/i" run --once 2>&1); rc=$?
+eq "run --once with an ingest-only partner" "$rc" 0
+has "run --once with an ingest-only partner: nothing received" "$out" "summary files_received=0"
+out=$(cx "$T/i" ingest --partner manual-orders "$TOP/inbox/shop-acme/orders-20261126.csv" 2>&1); rc=$?
+eq "ingest for an ingest-only partner" "$rc" 0
+has "ingest for an ingest-only partner: the file was mapped" "$out" "mapping=merchant-orders"
+eq "the ingest-only partner's locale defaults to en" \
+    "$(sq "$T/i" "SELECT locale FROM partner WHERE id='manual-orders'")" en
 
 # files --csv on an empty store: exactly the header
 out=$(cx "$T/h" files --csv); rc=$?
