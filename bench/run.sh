@@ -2,12 +2,14 @@
 # bench/run.sh BUILD — `make bench`: measured throughput and memory of
 # crossdock ingest, with sqlite3's own CSV import as the yardstick.
 #
-#   sh bench/run.sh build            full run (1M CSV, 200k XML, 10M CSV)
+#   sh bench/run.sh build            full run (1M CSV, 200k XML, 10M CSV,
+#                                    ~100 MB nested camt.053)
 #   BENCH_QUICK=1 sh bench/run.sh build   without the 10M-row part
 #   BENCH_RUNS=N                     repetitions of the 1M CSV ingest,
-#                                    the sqlite3 import and the XML
-#                                    ingest (default 3; the median time
-#                                    and the largest RSS are reported)
+#                                    the sqlite3 import, the XML ingest
+#                                    and the nested camt.053 ingest
+#                                    (default 3; the median time and
+#                                    the largest RSS are reported)
 #
 # Prints name=value lines (also kept in bench/out/results.txt) and ends
 # with bench_done=1.  Every figure is measured in this run: a step that
@@ -18,6 +20,16 @@
 # and deleted at the end.  crossdock runs in a scratch home of its own
 # (bench/out/work/home: its own config, store, archive and a mappings
 # folder holding bench/mappings/*.xml plus a copy of mappings/mapping.rng).
+#
+# The nested camt.053 part measures the repository's own bank feed, not a
+# bench spec: `crossdock ingest --partner bank-hsbc` with a second config
+# in the same scratch home, whose mappings folder is the repository's
+# mappings/ and whose only partner is etc/crossdock.conf's bank-hsbc
+# block (its inbox pointed into the scratch home).  The mapping is the
+# one bank-hsbc's file rules pick for a camt053-*.xml name (today
+# mappings/bank-camt053.xml); nothing here depends on what that spec
+# stores, only on partner bank-hsbc and the file being camt.053.001.08.
+# camt053_records is records_applied from the ingest's summary line.
 #
 # The reference is `sqlite3 DB ".import --csv --skip 1 FILE tracking_event"`
 # into a fresh WAL database whose table has the CSV's columns and the
@@ -38,6 +50,7 @@ quick=${BENCH_QUICK:-0}
 CSV_ROWS=1000000
 XML_ENTRIES=200000
 CSV_ROWS_10X=10000000
+CAMT_ENTRIES=60000	# ~100 MB with nested transaction details
 fail=0
 
 rm -rf "$work"
@@ -350,6 +363,114 @@ else
 	fi
 	rm -f "$csv10"
 fi
+
+# ================= ~100 MB camt.053.001.08, nested details, bank-hsbc =================
+# The repository's own partner and mapping (see the head of this file),
+# in a config of its own so that the parts above never load that spec.
+camt_conf=$home/etc/camt053.conf
+camt_block=$(awk '/^partner[ \t]+bank-hsbc[ \t]*[{]/ { on = 1 }
+    on { print } on && /^[}]/ { exit }' "$top/etc/crossdock.conf" 2>/dev/null |
+    sed 's/^\([[:blank:]]*\)inbox[[:blank:]].*/\1inbox     inbox\/bank-hsbc/')
+mkdir -p "$home/inbox/bank-hsbc"
+cat > "$camt_conf" <<EOF
+# written by bench/run.sh: partner bank-hsbc as in etc/crossdock.conf,
+# the repository's own mappings folder
+home        $home
+store       var/crossdock.db
+mappings    $top/mappings
+archive     var/archive
+quarantine  var/quarantine
+staging     var/staging
+settle      0
+
+$camt_block
+EOF
+camt_ok=1
+if [ -z "$camt_block" ]; then
+	note "no partner bank-hsbc in $top/etc/crossdock.conf"
+	error camt053_config_check
+	camt_ok=0
+elif "$bin" check --config "$camt_conf" > "$work/check-camt.log" 2>&1; then
+	emit camt053_config_check ok
+else
+	sed 's/^/# check: /' "$work/check-camt.log" >&2
+	error camt053_config_check
+	camt_ok=0
+fi
+
+# ingest_partner PARTNER FILE LOG CONF: one timed ingest into a fresh
+# home, the mapping chosen by PARTNER's file rules; sets T_S, T_KB, T_RC,
+# RECORDS and REJECTED (records_applied and records_rejected of the
+# summary line), LEDGER (status,total,applied,rejected of the file) and
+# MAPPING (name/version of the spec, from the pipeline's log line).
+ingest_partner() {
+	fresh_home
+	cat "$2" > /dev/null
+	timed "$bin" ingest --partner "$1" "$2" --config "$4" > "$3" 2>&1
+	RECORDS=$(sed -n 's/^summary .* records_applied=\([0-9]*\).*/\1/p' "$3" | tail -n 1)
+	REJECTED=$(sed -n 's/^summary .* records_rejected=\([0-9]*\).*/\1/p' "$3" | tail -n 1)
+	MAPPING=$(sed -n 's/.* pipeline .* mapping=\([^ ]*\) version=\([^ ]*\).*/\1\/\2/p' "$3" | tail -n 1)
+	LEDGER=$(sqlite3 -separator , "$home/var/crossdock.db" "SELECT status,
+	    records_total, records_applied, records_rejected FROM inbound_file" \
+	    2>/dev/null | tr '\n' ';' | sed 's/;$//')
+	isnum "${RECORDS:-x}" || RECORDS=
+	isnum "${REJECTED:-x}" || REJECTED=
+	if [ "$T_RC" -ne 0 ]; then
+		note "ingest $2 exited $T_RC; last lines of its log:"
+		tail -n 5 "$3" | sed 's/^/#   /' >&2
+	fi
+}
+
+# named to match bank-hsbc's file rule "camt053-*.xml"
+camt=$work/camt053-nested-100mb.xml
+if [ "$camt_ok" = 1 ]; then
+	note "generating $CAMT_ENTRIES-entry camt.053 XML with nested transaction details"
+	gen_t0=$(date +%s.%N)
+	if gen=$(python3 "$top/bench/gen.py" camt053-nested "$CAMT_ENTRIES" "$camt"); then
+		gen_t1=$(date +%s.%N)
+		emit camt053_entries "$(echo "$gen" | sed -n 's/.*rows=\([0-9]*\).*/\1/p')"
+		emit camt053_tx_details "$(echo "$gen" | sed -n 's/.*details=\([0-9]*\).*/\1/p')"
+		emit camt053_bytes "$(echo "$gen" | sed -n 's/.*bytes=\([0-9]*\).*/\1/p')"
+		emit camt053_gen_s "$(awk -v a="$gen_t0" -v b="$gen_t1" 'BEGIN { printf "%.2f", b - a }')"
+	else
+		error camt053_entries camt053_tx_details camt053_bytes camt053_gen_s
+		camt_ok=0
+	fi
+fi
+cs=; ckb=; crec=; crej=; cbad=0
+i=1
+while [ "$camt_ok" = 1 ] && [ "$i" -le "$runs" ]; do
+	note "run $i/$runs: crossdock ingest --partner bank-hsbc (nested camt.053)"
+	ingest_partner bank-hsbc "$camt" "$work/ingest-camt.log" "$camt_conf"
+	if [ "$T_RC" -eq 0 ] && [ -n "$RECORDS" ]; then
+		cs="$cs $T_S"; ckb="$ckb $T_KB"; crec=$RECORDS; crej=$REJECTED
+		camt_ledger=$LEDGER; camt_mapping=$MAPPING
+		note "  ${T_S}s ${T_KB}KiB records=$RECORDS rejected=$REJECTED ledger=$LEDGER"
+	else
+		cbad=1; note "  crossdock ingest failed (exit $T_RC)"
+	fi
+	i=$((i + 1))
+done
+if [ "$camt_ok" = 1 ] && [ "$cbad" = 0 ] && [ -n "$cs" ]; then
+	s=$(echo $cs | tr ' ' '\n' | median)
+	emit camt053_mapping "${camt_mapping:-unknown}"
+	emit camt053_records "$crec"
+	emit camt053_records_rejected "${crej:-error}"
+	emit camt053_ledger "$camt_ledger"
+	emit camt053_ingest_s "$s"
+	emit camt053_ingest_s_runs "$(echo $cs | tr ' ' ',')"
+	emit camt053_ingest_mb_s "$(div "$(wc -c < "$camt")" "$(awk -v s="$s" 'BEGIN { print s * 1e6 }')" %.1f)"
+	emit camt053_ingest_peak_rss_mb "$(mb "$(echo $ckb | tr ' ' '\n' | maxof)")"
+	# every generated record is valid: a reject is a finding, not noise
+	if [ "${crej:-x}" != 0 ]; then
+		note "the ingest rejected ${crej:-?} records"
+		error camt053_records_check
+	fi
+else
+	error camt053_records camt053_ingest_s camt053_ingest_mb_s camt053_ingest_peak_rss_mb
+fi
+rm -f "$camt"
+fresh_home
 
 # ---- targets (informational; the figures above are the result)
 ratio=$(sed -n 's/^csv_ingest_vs_sqlite_import=//p' "$results")
