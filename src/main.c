@@ -78,6 +78,7 @@ static const char usage_text[] =
     "  run --once        one batch: receive, apply, deliver, for every partner\n"
     "  daemon            poll every partner on its interval until SIGTERM\n"
     "  ingest            the same pipeline for named files\n"
+    "  reprocess FILE_ID map an archived file again after its spec was fixed\n"
     "  files             the inbound file ledger\n"
     "  rejects FILE_ID   the row rejects of one file\n"
     "  outbound          the outbound (delivery) ledger\n"
@@ -108,12 +109,24 @@ static const struct {
 	  "chosen by P's file rules unless --mapping names one.\nThe files "
 	  "are archived, not removed.  Exit 65 (EX_DATAERR) if any was\n"
 	  "rejected.\n" },
+	{ "reprocess", "usage: crossdock reprocess FILE_ID [--mapping M] "
+	  "[--config FILE] [--now TIME]\n\nMap the archived copy of ledger "
+	  "file FILE_ID again, after its mapping\nspec was fixed: a rejected "
+	  "file, or a partial one whose rejects were\nthe spec's fault.  The "
+	  "result is a new ledger row linked to the old one\n(reprocess_of); "
+	  "rows already stored count as re-deliveries, never twice.\nThe "
+	  "mapping is the one the partner's file rules give the name now,\n"
+	  "unless --mapping names one.  Running it again reports the row "
+	  "made the\nfirst time.  Exit 65 (EX_DATAERR) if the file is "
+	  "rejected again, 66 if\nthere is no such file.\n" },
 	{ "files", "usage: crossdock files [--status applied|partial|rejected|"
 	  "duplicate] [--csv] [--config FILE]\n\nList the inbound file "
 	  "ledger.  --csv prints a header row, then one row per\nfile: id, "
 	  "partner, name, mapping, mapping_version, status, records_total,\n"
 	  "records_applied, records_rejected, rows_stored, encoding, sha256,\n"
-	  "received_at, reason.\n" },
+	  "received_at, reason, rows_redelivered, rows_amended, reprocess_of.\n"
+	  "Rows are new (stored), re-delivered (equal to a stored row) or\n"
+	  "amended (a new version; the old one kept in the row history).\n" },
 	{ "rejects", "usage: crossdock rejects FILE_ID [--csv] [--config FILE]"
 	  "\n\nList the row rejects of one ledger file: record, line, field, "
 	  "rule,\nvalue and message.\n" },
@@ -366,6 +379,65 @@ cmd_run(const struct common *o, int argc, char **argv)
 }
 
 static int
+cmd_reprocess(const struct common *o, const char *id)
+{
+	struct config *c;
+	struct store *s = NULL;
+	struct pipeline *pl = NULL;
+	struct store_file f;
+	char *end;
+	long long fid;
+	int64_t now;
+	int rc, lock, r;
+
+	errno = 0;
+	fid = strtoll(id, &end, 10);
+	if (errno || *end || fid <= 0) {
+		fprintf(stderr, "crossdock: '%s' is not a file id\n", id);
+		return EX_USAGE;
+	}
+	if (batch_clock(o, &now) == -1)
+		return EX_USAGE;
+	if ((c = load_config(o)) == NULL)
+		return EX_CONFIG;
+	if ((lock = lock_store(c->store)) < 0) {
+		rc = lock == -2 ? EX_TEMPFAIL : EX_IOERR;
+		goto out;
+	}
+	if ((s = open_store(c)) == NULL) {
+		rc = EX_IOERR;
+		goto out;
+	}
+	pl = pipeline_new(c, s, now);
+	r = pipeline_reprocess(pl, fid, o->mapping, &f);
+	switch (r) {
+	case 0:
+		printf("reprocess file=%lld new=%lld status=%s records=%lld "
+		    "applied=%lld rejected=%lld stored=%lld redelivered=%lld "
+		    "amended=%lld\n", fid, (long long)f.id,
+		    store_status_name(f.status), (long long)f.records_total,
+		    (long long)f.records_applied, (long long)f.records_rejected,
+		    (long long)f.rows_stored, (long long)f.rows_redelivered,
+		    (long long)f.rows_amended);
+		rc = f.status == FILE_REJECTED ? EX_DATAERR : EX_OK;
+		break;
+	case 1:
+		fprintf(stderr, "crossdock: no file %lld in the ledger\n", fid);
+		rc = EX_NOINPUT;
+		break;
+	case 2:
+		rc = EX_DATAERR;
+		break;
+	default:
+		rc = EX_IOERR;
+	}
+ out:
+	pipeline_free(pl);
+	close_both(c, s);
+	return rc;
+}
+
+static int
 print_file(void *arg, const struct store_file *f)
 {
 	const struct common *o = arg;
@@ -387,15 +459,25 @@ print_file(void *arg, const struct store_file *f)
 		csvout_text(stdout, f->encoding, 0);
 		csvout_text(stdout, f->sha256, 0);
 		csvout_text(stdout, f->received_at, 0);
-		csvout_text(stdout, f->reason, 1);
+		csvout_text(stdout, f->reason, 0);
+		csvout_int(stdout, f->rows_redelivered, 0);
+		csvout_int(stdout, f->rows_amended, 0);
+		if (f->reprocess_of)
+			csvout_int(stdout, f->reprocess_of, 1);
+		else
+			csvout_text(stdout, NULL, 1);
 	} else {
-		printf("%-5lld %-14s %-9s %8lld %8lld %8lld  %-22s %s",
-		    (long long)f->id, f->partner, store_status_name(f->status),
-		    (long long)f->records_total, (long long)f->records_applied,
-		    (long long)f->records_rejected,
+		printf("%-5lld %-14s %-9s %8lld %8lld %8lld %7lld %7lld %7lld  "
+		    "%-22s %s", (long long)f->id, f->partner,
+		    store_status_name(f->status), (long long)f->records_total,
+		    (long long)f->records_applied,
+		    (long long)f->records_rejected, (long long)f->rows_stored,
+		    (long long)f->rows_redelivered, (long long)f->rows_amended,
 		    f->mapping ? f->mapping : "-", f->name);
 		if (f->status == FILE_DUPLICATE)
 			printf("  (duplicate of %lld)", (long long)f->duplicate_of);
+		if (f->reprocess_of)
+			printf("  (reprocess of %lld)", (long long)f->reprocess_of);
 		if (f->reason)
 			printf("  -- %s", f->reason);
 		putchar('\n');
@@ -420,11 +502,12 @@ cmd_files(const struct common *o)
 	if (o->csv)
 		printf("id,partner,name,mapping,mapping_version,status,"
 		    "records_total,records_applied,records_rejected,rows_stored,"
-		    "encoding,sha256,received_at,reason\r\n");
+		    "encoding,sha256,received_at,reason,rows_redelivered,"
+		    "rows_amended,reprocess_of\r\n");
 	else
-		printf("%-5s %-14s %-9s %8s %8s %8s  %-22s %s\n", "ID",
-		    "PARTNER", "STATUS", "RECORDS", "APPLIED", "REJECTED",
-		    "MAPPING", "NAME");
+		printf("%-5s %-14s %-9s %8s %8s %8s %7s %7s %7s  %-22s %s\n",
+		    "ID", "PARTNER", "STATUS", "RECORDS", "APPLIED", "REJECTED",
+		    "NEW", "AGAIN", "AMENDED", "MAPPING", "NAME");
 	if (store_files_each(s, o->status, print_file, (void *)o) == -1)
 		rc = EX_IOERR;
 	close_both(c, s);
@@ -647,6 +730,8 @@ dispatch(const struct common *o, const char *cmd, int argc, char **argv)
 		}
 		return cmd_run(o, argc, argv);
 	}
+	if (strcmp(cmd, "reprocess") == 0 && argc == 1)
+		return cmd_reprocess(o, argv[0]);
 	if (strcmp(cmd, "files") == 0 && argc == 0)
 		return cmd_files(o);
 	if (strcmp(cmd, "rejects") == 0 && argc == 1)

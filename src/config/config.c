@@ -545,7 +545,8 @@ finish_partner(struct parse *p, struct partner *pt)
 	struct file_rule *r;
 	struct stat sb;
 	char *rel;
-	size_t i, j;
+	size_t i, j, k;
+	char why[256];
 
 	if (!pt->kind)
 		diag_add(p->d, p->file, pt->line, "partner %s: no kind", pt->id);
@@ -584,6 +585,17 @@ finish_partner(struct parse *p, struct partner *pt)
 				    r->mappings[j], c->mappings);
 		}
 		r->spec = r->specs[0];
+		/* a file must find exactly one of the rule's specs */
+		for (j = 0; j < r->nspecs; j++)
+			for (k = j + 1; k < r->nspecs; k++)
+				if (r->specs[j] && r->specs[k] &&
+				    spec_ambiguous(r->specs[j], r->specs[k],
+				    why, sizeof why))
+					diag_add(p->d, p->file, r->line,
+					    "partner %s: mappings %s and %s "
+					    "would recognise the same file: %s",
+					    pt->id, r->mappings[j],
+					    r->mappings[k], why);
 	}
 	if (pt->settle_ms == -2)
 		pt->settle_ms = p->default_settle;

@@ -85,6 +85,8 @@ struct map_csv {
 	size_t			 ncol;
 	char			 recerr[64];
 	unsigned long		 rows;		/* data rows so far */
+	int			 unrecognised;	/* the header is another
+						   format's */
 	/* child levels of the current row (spec.h): the items of a
 	 * delimited list in one of its columns */
 	int			 cur_level;
@@ -338,8 +340,10 @@ header(struct map_csv *c)
 	const struct spec *spec = c->spec;
 	const struct spec_src *s;
 	const char *name;
-	size_t i, slot, nlen, found, hits;
+	char missing[256], found_list[256];
+	size_t i, slot, nlen, found, hits, nmiss = 0, m = 0, f = 0;
 
+	missing[0] = found_list[0] = '\0';
 	for (slot = 0; slot < spec->nslots; slot++) {
 		s = spec->slots[slot];
 		if (s->kind != SRC_COLUMN)
@@ -362,13 +366,31 @@ header(struct map_csv *c)
 					found = i;
 			}
 		}
-		if (hits == 0)
-			return fail(c, "line %lu: header has no column '%s'",
-			    c->rec_line, s->text);
+		if (hits == 0) {
+			if (m < sizeof missing)
+				m += (size_t)snprintf(missing + m,
+				    sizeof missing - m, "%s'%s'",
+				    nmiss ? ", " : "", s->text);
+			nmiss++;
+			continue;
+		}
 		if (hits > 1)
 			return fail(c, "line %lu: header has column '%s' %zu "
 			    "times", c->rec_line, s->text, hits);
 		c->col[slot] = (int)found;
+	}
+	if (nmiss > 0) {
+		/* not this spec's format: say what was expected and found */
+		for (i = 0; i < c->nf && f < sizeof found_list; i++)
+			f += (size_t)snprintf(found_list + f,
+			    sizeof found_list - f, "%s'%.*s'", i ? ", " : "",
+			    (int)(c->flen[i] > 40 ? 40 : c->flen[i]),
+			    c->arena + c->foff[i]);
+		c->unrecognised = 1;
+		return fail(c, "line %lu: not a file this spec reads: the "
+		    "header has no column%s %s (it has %s)", c->rec_line,
+		    nmiss > 1 ? "s" : "", missing, c->nf ? found_list :
+		    "no columns");
 	}
 	c->expect = c->nf;
 	c->header_done = 1;
@@ -483,6 +505,14 @@ map_csv_next(void *arg)
 		c->in_list = 0;
 		return 1;
 	}
+}
+
+static int
+map_csv_recognised(void *arg)
+{
+	struct map_csv *c = arg;
+
+	return !c->unrecognised;
 }
 
 static int
@@ -648,6 +678,7 @@ const struct map_reader_ops map_csv_ops = {
 	.open = map_csv_open,
 	.next = map_csv_next,
 	.level = map_csv_level,
+	.recognised = map_csv_recognised,
 	.position = map_csv_position,
 	.value = map_csv_value,
 	.context = NULL,

@@ -77,6 +77,12 @@ map_reader_next(struct map_reader *r)
 }
 
 int
+map_reader_recognised(struct map_reader *r)
+{
+	return r->ops->recognised != NULL ? r->ops->recognised(r->state) : 1;
+}
+
+int
 map_reader_level(struct map_reader *r)
 {
 	return r->ops->level != NULL ? r->ops->level(r->state) : 0;

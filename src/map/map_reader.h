@@ -33,6 +33,9 @@ struct map_reader_ops {
 	int	 (*level)(void *);
 	/* Its 1-based place within its parent (the file, for the top). */
 	unsigned long (*position)(void *);
+	/* 0 once the file proved to be in another format than the spec's
+	 * (XML root, CSV header); next() then failed saying so. */
+	int	 (*recognised)(void *);
 	/* The value of a slot source for the current record, NUL-ended
 	 * UTF-8; NULL when absent (XML: no node).  Valid until next(). */
 	const char *(*value)(void *, const struct spec_src *, size_t *len);
@@ -76,6 +79,8 @@ unsigned long map_reader_position_at(struct map_reader *, int level);
 /* recno of the current record's parent (0 for a top-level record). */
 unsigned long map_reader_parent(struct map_reader *);
 const char *map_reader_encoding(struct map_reader *);
+/* 0 when the file is not in the spec's format (see ops). */
+int map_reader_recognised(struct map_reader *);
 const char *map_reader_error(struct map_reader *);
 void map_reader_close(struct map_reader *);
 

@@ -150,6 +150,8 @@ struct map_xml {
 	unsigned long		 top_kids;	/* records outside any head */
 	int			 redo;		/* the reader's element was
 						   put off for a head */
+	int			 unrecognised;	/* the root is another
+						   format's */
 	int			 bound;		/* namespaces bound to the
 						   document's (at the root) */
 	const char		**ns_uri;	/* per spec ns: bound URI */
@@ -1127,6 +1129,7 @@ bind(struct map_xml *x, const xmlChar *uri, const xmlChar *local)
 			    "%s%s", j ? " | " : "", spec->ns[i].uris[j]);
 	}
 	want = list[0] ? list : "no namespace";
+	x->unrecognised = 1;
 	return fail(x, "line %lu: not a document this spec reads: expected "
 	    "root element <%s> in %s, found <%s> in %s", node_line(x),
 	    x->rec.local[0], want, (const char *)local,
@@ -1329,6 +1332,14 @@ map_xml_next(void *arg)
  out:
 	quiet_end(x);
 	return rc;
+}
+
+static int
+map_xml_recognised(void *arg)
+{
+	struct map_xml *x = arg;
+
+	return !x->unrecognised;
 }
 
 static int
@@ -1654,6 +1665,7 @@ const struct map_reader_ops map_xml_ops = {
 	.open = map_xml_open,
 	.next = map_xml_next,
 	.level = map_xml_level,
+	.recognised = map_xml_recognised,
 	.position = map_xml_position,
 	.value = map_xml_value,
 	.context = map_xml_context,

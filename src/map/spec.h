@@ -242,6 +242,8 @@ int spec_recognises(const struct spec *, const char *path, char *why,
 /* Could one file be recognised by both specs?  1 (why) or 0. */
 int spec_ambiguous(const struct spec *, const struct spec *, char *why,
     size_t len);
+/* CSV: how many distinct header columns the spec names. */
+size_t spec_columns(const struct spec *);
 /* The level called name, or -1. */
 int spec_level_find(const struct spec *, const char *name);
 

@@ -579,7 +579,7 @@ struct verdict {
 static int
 apply_file(struct pipeline *pl, const struct partner *p,
     const struct spec *spec, struct store_file *f, const char *archived,
-    struct verdict *v)
+    struct verdict *v, const char *unrouted)
 {
 	struct apply a = { 0 };
 	char *reason = v->reason;
@@ -589,16 +589,19 @@ apply_file(struct pipeline *pl, const struct partner *p,
 	if (store_begin(pl->store) == -1)
 		return -1;
 	if (spec == NULL) {
-		snprintf(reason, sizeof v->reason, "no file rule of partner %s "
-		    "matches the name '%s'", p->id, f->name);
+		if (unrouted != NULL)
+			snprintf(reason, sizeof v->reason, "%s", unrouted);
+		else
+			snprintf(reason, sizeof v->reason, "no file rule of "
+			    "partner %s matches the name '%s'", p->id, f->name);
 		f->status = FILE_REJECTED;
 		f->reason = reason;
 		if (store_file_insert(pl->store, f) == -1)
 			goto fail;
 		return store_commit(pl->store);
 	}
-	if (store_file_by_content(pl->store, p->id, f->sha256,
-	    &f->duplicate_of) == 1) {
+	if (f->reprocess_of == 0 && store_file_by_content(pl->store, p->id,
+	    f->sha256, &f->duplicate_of) == 1) {
 		f->status = FILE_DUPLICATE;
 		if (store_file_insert(pl->store, f) == -1)
 			goto fail;
@@ -664,6 +667,58 @@ apply_file(struct pipeline *pl, const struct partner *p,
 	return -1;
 }
 
+/*
+ * Step 4 for a rule naming several specs: the one that recognises the
+ * file (spec_recognise.c).  NULL with why when none does, or when two
+ * recognise it equally well.
+ */
+static const struct spec *
+route(const struct file_rule *rule, const char *archived, char *why,
+    size_t len)
+{
+	const struct spec *best = NULL, *tie = NULL;
+	char one[512];
+	size_t i, used = 0, score, best_score = 0;
+	int r;
+
+	if (rule->nspecs == 1)
+		return rule->spec;
+	used = (size_t)snprintf(why, len, "none of the mappings %s",
+	    rule->mappings[0]);
+	for (i = 1; i < rule->nspecs && used < len; i++)
+		used += (size_t)snprintf(why + used, len - used, "%s%s",
+		    i + 1 == rule->nspecs ? " and " : ", ", rule->mappings[i]);
+	if (used < len)
+		used += (size_t)snprintf(why + used, len - used,
+		    " recognises the file");
+	for (i = 0; i < rule->nspecs; i++) {
+		if ((r = spec_recognises(rule->specs[i], archived, one,
+		    sizeof one)) != 1) {
+			if (used < len)
+				used += (size_t)snprintf(why + used,
+				    len - used, "; %s: %s", rule->mappings[i],
+				    one);
+			continue;
+		}
+		score = rule->specs[i]->syntax == SPEC_SYNTAX_CSV ?
+		    spec_columns(rule->specs[i]) : 1;
+		if (best == NULL || score > best_score) {
+			best = rule->specs[i];
+			best_score = score;
+			tie = NULL;
+		} else if (score == best_score)
+			tie = rule->specs[i];
+	}
+	if (best != NULL && tie != NULL) {
+		snprintf(why, len, "mappings %s and %s both recognise the file",
+		    best->name, tie->name);
+		return NULL;
+	}
+	if (best != NULL)
+		why[0] = '\0';
+	return best;
+}
+
 /* ---- steps 1–3 ---------------------------------------------------- */
 
 static int64_t
@@ -687,6 +742,7 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	const struct spec *spec;
 	struct store_file f = { 0 }, done;
 	struct verdict verdict;
+	char route_reason[600];
 	struct stat before, after;
 	char err[512], esc[512], *archdir = NULL, *shadir = NULL;
 	char *tmp = NULL, *archived = NULL, *relarch = NULL;
@@ -779,11 +835,13 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	}
 
 	/* step 4 */
+	route_reason[0] = '\0';
 	if (forced)
 		spec = forced;
 	else {
 		rule = config_match(p, name);
-		spec = rule ? rule->spec : NULL;
+		spec = rule ? route(rule, archived, route_reason,
+		    sizeof route_reason) : NULL;
 	}
 	if (spec) {
 		f.mapping = spec->name;
@@ -792,7 +850,8 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	}
 
 	/* steps 5 and 6 */
-	if (apply_file(pl, p, spec, &f, archived, &verdict) == -1)
+	if (apply_file(pl, p, spec, &f, archived, &verdict,
+	    route_reason[0] ? route_reason : NULL) == -1)
 		goto out;
 	count(pl, &f);
 	log_info("pipeline %s partner=%s file=\"%s\" id=%lld mapping=%s "
@@ -926,4 +985,132 @@ pipeline_ingest(struct pipeline *pl, const struct partner *p,
 			return -1;
 	}
 	return 0;
+}
+
+int
+pipeline_reprocess(struct pipeline *pl, int64_t file_id, const char *mapping,
+    struct store_file *out)
+{
+	const struct config *c = pl->cfg;
+	const struct partner *p;
+	const struct file_rule *rule;
+	const struct spec *spec;
+	struct store_file old, f = { 0 };
+	struct source none = { 0 };
+	struct verdict verdict;
+	char *archived = NULL, *name = NULL, *relarch = NULL, *partner = NULL;
+	char sha[65], why[600], esc[512];
+	int64_t by;
+	int r, rc = 2;
+
+	if ((r = store_file_get(pl->store, file_id, &old)) != 1)
+		return r == 0 ? 1 : -1;
+	/* the store's strings live until its next lookup: keep copies */
+	name = xstrdup(old.name);
+	partner = xstrdup(old.partner);
+	relarch = old.archive_path ? xstrdup(old.archive_path) : NULL;
+	log_esc(esc, sizeof esc, name);
+	if ((r = store_file_reprocessed(pl->store, file_id, &by)) == -1) {
+		rc = -1;
+		goto out;
+	}
+	if (r == 1) {
+		/* done before (perhaps by a run killed before its quarantine):
+		 * finish and report that row */
+		if (store_file_get(pl->store, by, out) != 1) {
+			rc = -1;
+			goto out;
+		}
+		log_info("pipeline reprocessed-before id=%lld as=%lld status=%s",
+		    (long long)file_id, (long long)by,
+		    store_status_name(out->status));
+		rc = finish(pl, out, &none) == -1 ? -1 : 0;
+		goto out;
+	}
+	if (old.status == FILE_DUPLICATE) {
+		log_error("reprocess refused id=%lld reason=\"a duplicate of "
+		    "file %lld; reprocess that one\"", (long long)file_id,
+		    (long long)old.duplicate_of);
+		goto out;
+	}
+	if ((p = config_partner(c, partner)) == NULL) {
+		log_error("reprocess refused id=%lld reason=\"partner %s is "
+		    "not configured\"", (long long)file_id, partner);
+		goto out;
+	}
+	if (relarch == NULL) {
+		log_error("reprocess refused id=%lld reason=\"no archived "
+		    "copy\"", (long long)file_id);
+		goto out;
+	}
+	archived = xasprintf("%s/%s", c->archive, relarch);
+	if (fsio_sha256_file(archived, sha) == -1 ||
+	    strcmp(sha, old.sha256) != 0) {
+		log_error("reprocess refused id=%lld file=%s reason=\"the "
+		    "archived copy is missing or no longer has the hash the "
+		    "ledger recorded\"", (long long)file_id, archived);
+		goto out;
+	}
+	why[0] = '\0';
+	if (mapping != NULL)
+		spec = config_spec(c, mapping);
+	else if ((rule = config_match(p, name)) != NULL)
+		spec = route(rule, archived, why, sizeof why);
+	else
+		spec = NULL;
+	if (spec == NULL) {
+		log_error("reprocess refused id=%lld file=\"%s\" reason=\"%s\"",
+		    (long long)file_id, esc, mapping ? "no such mapping" :
+		    why[0] ? why : "no file rule matches the name");
+		goto out;
+	}
+	if (store_partner_put(pl->store, p->id, p->kind, p->name, p->locale,
+	    p->timezone) == -1) {
+		rc = -1;
+		goto out;
+	}
+	f.partner = p->id;
+	f.name = name;
+	memcpy(f.sha256, old.sha256, sizeof f.sha256);
+	f.size = old.size;
+	f.received_at = pl->now_iso;
+	f.archive_path = relarch;
+	f.src_dev = old.src_dev;
+	f.src_ino = old.src_ino;
+	f.src_mtime_ns = old.src_mtime_ns;
+	f.reprocess_of = file_id;
+	f.mapping = spec->name;
+	f.mapping_version = spec->version;
+	f.mapping_sha256 = spec->sha256;
+	pl->sum.files_received++;
+	if (apply_file(pl, p, spec, &f, archived, &verdict, NULL) == -1) {
+		rc = -1;
+		goto out;
+	}
+	count(pl, &f);
+	log_info("pipeline %s partner=%s file=\"%s\" id=%lld reprocess_of=%lld "
+	    "mapping=%s version=%d records=%lld applied=%lld rejected=%lld "
+	    "stored=%lld redelivered=%lld", store_status_name(f.status), p->id,
+	    esc, (long long)f.id, (long long)file_id, spec->name,
+	    spec->version, (long long)f.records_total,
+	    (long long)f.records_applied, (long long)f.records_rejected,
+	    (long long)f.rows_stored, (long long)f.rows_redelivered);
+	crashpoint("reprocessed");
+	if (finish(pl, &f, &none) == -1) {
+		rc = -1;
+		goto out;
+	}
+	*out = f;
+	out->partner = NULL;
+	out->name = NULL;
+	out->archive_path = NULL;
+	out->reason = NULL;
+	out->encoding = NULL;
+	rc = 0;
+ out:
+	free(archived);
+	free(name);
+	free(partner);
+	free(relarch);
+	return rc;
 }

@@ -50,6 +50,19 @@ int pipeline_stopping(void);
 int pipeline_ingest(struct pipeline *, const struct partner *p,
     const struct spec *spec, char *const *paths, int n);
 
+/*
+ * Map the archived copy of ledger row file_id again, after its spec was
+ * fixed: a new ledger row linked to the old one (reprocess_of), rows
+ * already stored counted as re-deliveries.  mapping NULL: the spec the
+ * partner's file rules give the name now.  Exactly once: a run that
+ * finds the row already reprocessed reports that row and only finishes
+ * its quarantine.  0 done (*out: the new row's id and status), 1 no
+ * such file, 2 refused (logged: a duplicate row, an archive copy that
+ * is missing or changed, no spec), -1 store or disk failure.
+ */
+int pipeline_reprocess(struct pipeline *, int64_t file_id,
+    const char *mapping, struct store_file *out);
+
 const struct pipeline_summary *pipeline_summary(const struct pipeline *);
 /* Print the summary as one line of key=value pairs. */
 void pipeline_print_summary(const struct pipeline *, FILE *fp);

@@ -333,7 +333,8 @@ store_file_get(struct store *s, int64_t id, struct store_file *out)
 
 	if (sqlite3_prepare_v2(s->db, "SELECT partner, name, sha256, size,"
 	    " mapping, status, archive_path, received_at, reprocess_of,"
-	    " src_dev, src_ino, src_mtime_ns FROM inbound_file WHERE id=?",
+	    " src_dev, src_ino, src_mtime_ns, duplicate_of FROM inbound_file"
+	    " WHERE id=?",
 	    -1, &st, NULL) != SQLITE_OK) {
 		log_error("store prepare-failed error=\"%s\"",
 		    sqlite3_errmsg(s->db));
@@ -357,6 +358,7 @@ store_file_get(struct store *s, int64_t id, struct store_file *out)
 		out->src_dev = sqlite3_column_int64(st, 9);
 		out->src_ino = sqlite3_column_int64(st, 10);
 		out->src_mtime_ns = sqlite3_column_int64(st, 11);
+		out->duplicate_of = sqlite3_column_int64(st, 12);
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)

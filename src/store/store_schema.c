@@ -178,6 +178,10 @@ static const char *const migrations[] = {
 	"  NOT NULL DEFAULT 0;"
 	"ALTER TABLE inbound_file ADD COLUMN reprocess_of INTEGER"
 	"  REFERENCES inbound_file(id);"
+	/* a reprocessed file applies the content its first row did */
+	"DROP INDEX inbound_file_content;"
+	"CREATE UNIQUE INDEX inbound_file_content ON inbound_file(partner, sha256)"
+	"  WHERE status IN ('applied','partial') AND reprocess_of IS NULL;"
 	"CREATE TABLE row_history ("
 	"  id INTEGER PRIMARY KEY,"
 	"  entity TEXT NOT NULL,"
