@@ -589,6 +589,7 @@ finish_partner(struct parse *p, struct partner *pt)
 		for (j = 0; j < r->nspecs; j++)
 			for (k = j + 1; k < r->nspecs; k++)
 				if (r->specs[j] && r->specs[k] &&
+				    r->specs[j] != r->specs[k] &&
 				    spec_ambiguous(r->specs[j], r->specs[k],
 				    why, sizeof why))
 					diag_add(p->d, p->file, r->line,

@@ -106,11 +106,12 @@ static const char *const statement_key[] =
     { "partner", "statement_id", NULL };
 
 /* One booking, or one transaction detail of a batch booking (then
- * entry_amount is the whole booking and amount this detail's part). */
+ * entry_amount is the whole booking and amount this detail's part).
+ * A pending entry may have no booking date yet. */
 static const struct entity_col bank_cols[] = {
 	{ "statement_id",	COL_TEXT,	0, NULL, NULL },
 	{ "entry_ref",		COL_TEXT,	1, NULL, NULL },
-	{ "booking_date",	COL_DATE,	1, NULL, NULL },
+	{ "booking_date",	COL_DATE,	0, NULL, NULL },
 	{ "value_date",		COL_DATE,	0, NULL, NULL },
 	{ "direction",		COL_TEXT,	1, NULL, "credit|debit" },
 	{ "currency",		COL_CURRENCY,	1, NULL, NULL },

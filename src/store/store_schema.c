@@ -227,6 +227,22 @@ static const char *const migrations[] = {
 	"ALTER TABLE bank_entry ADD COLUMN entry_seq INTEGER;"
 	"ALTER TABLE bank_entry ADD COLUMN detail_seq INTEGER;"
 	"ALTER TABLE bank_entry ADD COLUMN entry_amount INTEGER;"
+	/* a pending entry has no booking date yet: NOT NULL goes, which
+	 * SQLite can only do by building the table anew */
+	"CREATE TABLE bank_entry_v3 ("
+	"  id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+	"  file_id INTEGER NOT NULL, record_no INTEGER NOT NULL,"
+	"  statement_id TEXT, entry_ref TEXT NOT NULL,"
+	"  booking_date TEXT, value_date TEXT,"
+	"  direction TEXT NOT NULL, currency TEXT NOT NULL,"
+	"  amount INTEGER NOT NULL, fee INTEGER, counterparty TEXT,"
+	"  order_ref TEXT, remittance TEXT, account TEXT, entry_status TEXT,"
+	"  bank_tx_code TEXT, reversal TEXT, end_to_end_id TEXT,"
+	"  entry_seq INTEGER, detail_seq INTEGER, entry_amount INTEGER);"
+	"INSERT INTO bank_entry_v3 SELECT * FROM bank_entry;"
+	"DROP TABLE bank_entry;"
+	"ALTER TABLE bank_entry_v3 RENAME TO bank_entry;"
+	"CREATE UNIQUE INDEX bank_entry_key ON bank_entry(partner, entry_ref);"
 	/* seconds become .000: the milliseconds were never read before */
 	"UPDATE customs_receipt SET return_time ="
 	"  substr(return_time, 1, 19) || '.000Z'"

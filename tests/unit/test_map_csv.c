@@ -521,7 +521,7 @@ t_header(void **state)
 	col(&t, "id");
 	col(&t, "city");
 	r = open_ok(&t, FIX("nocol.csv", "id,name\n1,Ann\n"));
-	fails_with(r, "line 1: header has no column 'city'");
+	fails_with(r, "line 1: not a file this spec reads: the header has no column 'city' (it has 'id', 'name')");
 	map_reader_close(r);
 
 	tspec_init(&t);
