@@ -357,7 +357,7 @@ on_conflict(void *arg, const struct store_conflict *c)
 	    "%s '%s', here '%s'", c->entity, c->key, where, c->column,
 	    c->other_value ? c->other_value : "(none)",
 	    c->value ? c->value : "(none)");
-	return reject(ca->pl, ca->a, c->record_no, 0, 0, c->column,
+	return reject(ca->pl, ca->a, c->record_no, c->line, 0, c->column,
 	    "key-conflict", c->value, msg);
 }
 
@@ -420,8 +420,8 @@ apply_record(struct pipeline *pl, struct apply *a, struct map_reader *rd,
 		crashpoint("records");
 	if (parent >= 0 && a->rej_at[parent] != 0 &&
 	    a->rej_at[parent] == map_reader_parent(rd)) {
-		snprintf(pmsg, sizeof pmsg, "its %s record %lu was rejected",
-		    spec->levels[parent].name, a->rej_at[parent]);
+		snprintf(pmsg, sizeof pmsg, "its parent (%s, record %lu) was "
+		    "rejected", spec->levels[parent].name, a->rej_at[parent]);
 		a->rej_at[lv] = recno;
 		return reject(pl, a, recno, line, 0, "(record)", "parent",
 		    NULL, pmsg);
@@ -455,7 +455,7 @@ apply_record(struct pipeline *pl, struct apply *a, struct map_reader *rd,
 	for (t = 0; t < spec->ntargets; t++)
 		if (spec->targets[t].level == lv &&
 		    store_rows_insert(a->rows[t], a->partner->id, a->file_id,
-		    recno, a->vals[t]) == -1)
+		    recno, line, a->vals[t]) == -1)
 			return -1;
 	(void)insert;
 	return 0;

@@ -569,6 +569,7 @@ struct version {
 	sqlite3_value	**v;
 	size_t		  n;
 	int		  in_file;	/* from this file, not the table */
+	unsigned long	  line;		/* its record's line (staged rows) */
 };
 
 struct store_rows {
@@ -620,18 +621,22 @@ build_sql(const struct entity *e, const char *what)
 	const char *const *k;
 
 	if (strcmp(what, "create") == 0) {
+		/* the entity's columns, and the line of each row's record
+		 * for the reject of a key-conflict */
 		sqlcat(&sql, &len, "CREATE TEMP TABLE IF NOT EXISTS stage_%s AS"
 		    " SELECT ", e->table);
 		col_list(&sql, &len, e);
-		sqlcat(&sql, &len, " FROM main.%s WHERE 0", e->table);
+		sqlcat(&sql, &len, ", 0 AS line FROM main.%s WHERE 0",
+		    e->table);
 	} else if (strcmp(what, "stage") == 0 || strcmp(what, "put") == 0) {
 		sqlcat(&sql, &len, "INSERT INTO %s%s (",
 		    what[0] == 's' ? "temp.stage_" : "main.", e->table);
 		col_list(&sql, &len, e);
-		sqlcat(&sql, &len, ") VALUES (?, ?, ?");
+		sqlcat(&sql, &len, "%s) VALUES (?, ?, ?", what[0] == 's' ?
+		    ", line" : "");
 		for (i = 0; i < e->ncols; i++)
 			sqlcat(&sql, &len, ", ?");
-		sqlcat(&sql, &len, ")");
+		sqlcat(&sql, &len, "%s)", what[0] == 's' ? ", ?" : "");
 	} else if (strcmp(what, "flush") == 0) {
 		sqlcat(&sql, &len, "INSERT INTO main.%s (", e->table);
 		col_list(&sql, &len, e);
@@ -644,7 +649,8 @@ build_sql(const struct entity *e, const char *what)
 	} else if (strcmp(what, "walk") == 0) {
 		sqlcat(&sql, &len, "SELECT ");
 		col_list(&sql, &len, e);
-		sqlcat(&sql, &len, " FROM temp.stage_%s ORDER BY ", e->table);
+		sqlcat(&sql, &len, ", line FROM temp.stage_%s ORDER BY ",
+		    e->table);
 		key_list(&sql, &len, e);
 		sqlcat(&sql, &len, ", record_no");
 	} else if (strcmp(what, "find") == 0 || strcmp(what, "replace") == 0) {
@@ -728,7 +734,7 @@ store_rows_prepare(struct store *s, const struct entity *e)
 
 int
 store_rows_insert(struct store_rows *r, const char *partner, int64_t file_id,
-    unsigned long record_no, const struct value *vals)
+    unsigned long record_no, unsigned long line, const struct value *vals)
 {
 	sqlite3_stmt *st = r->stage;
 	size_t i;
@@ -737,6 +743,8 @@ store_rows_insert(struct store_rows *r, const char *partner, int64_t file_id,
 	sqlite3_bind_text(st, 1, partner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, file_id);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)record_no);
+	sqlite3_bind_int64(st, (int)r->entity->ncols + 1 + ROW_FIXED,
+	    (sqlite3_int64)line);
 	for (i = 0; i < r->entity->ncols; i++) {
 		int p = (int)i + 1 + ROW_FIXED;
 
@@ -794,11 +802,13 @@ version_clear(struct version *v)
 	v->n = 0;
 }
 
-/* Copy the current row of st (ROW_FIXED + ncols columns). */
+/* Copy the current row of st: ROW_FIXED + ncols columns (a walk's
+ * row has its record's line after them). */
 static void
-version_take(struct version *v, sqlite3_stmt *st, int in_file)
+version_take(struct version *v, const struct entity *e, sqlite3_stmt *st,
+    int in_file)
 {
-	size_t i, n = (size_t)sqlite3_column_count(st);
+	size_t i, n = ROW_FIXED + e->ncols;
 
 	version_clear(v);
 	v->v = xcalloc(n, sizeof *v->v);
@@ -808,6 +818,8 @@ version_take(struct version *v, sqlite3_stmt *st, int in_file)
 			fatal("store out of memory");
 	v->n = n;
 	v->in_file = in_file;
+	v->line = (size_t)sqlite3_column_count(st) > n ?
+	    (unsigned long)sqlite3_column_int64(st, (int)n) : 0;
 }
 
 static int
@@ -969,7 +981,7 @@ find_stored(struct store_rows *r, const struct version *row,
 	for (k = 0; k < r->nkey; k++)
 		sqlite3_bind_value(st, r->keycol[k] + 1, row->v[r->keycol[k]]);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		version_take(cur, st, 0);
+		version_take(cur, r->entity, st, 0);
 	return lookup_done(r->store, st, rc) == -1 ? -1 : 0;
 }
 
@@ -1005,6 +1017,7 @@ conflict(struct store_rows *r, struct settle *se, const struct version *row,
 	se->out->conflicts++;
 	key = row_text(r, row, 1);
 	c.record_no = (unsigned long)sqlite3_value_int64(row->v[2]);
+	c.line = row->line;
 	c.entity = r->entity->name;
 	c.key = key;
 	c.column = row_col_name(r->entity, diff);
@@ -1032,18 +1045,18 @@ walk(struct store_rows *r, struct settle *se, int apply)
 
 	rc = -1;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		version_take(&row, st, 1);
+		version_take(&row, r->entity, st, 1);
 		if ((prev.n == 0 || !same_key(r, &row, &prev)) &&
 		    find_stored(r, &row, &cur) == -1)
 			goto out;
-		version_take(&prev, st, 1);
+		version_take(&prev, r->entity, st, 1);
 		vd = decide(r, &row, &cur, &diff);
 		switch (vd) {
 		case V_NEW:
 			if (apply && bind_row(r, r->put, &row) == -1)
 				goto out;
 			se->out->stored += apply;
-			version_take(&cur, st, 1);
+			version_take(&cur, r->entity, st, 1);
 			break;
 		case V_SAME:
 			se->out->redelivered += apply;
@@ -1053,7 +1066,7 @@ walk(struct store_rows *r, struct settle *se, int apply)
 			    bind_row(r, r->replace, &row) == -1))
 				goto out;
 			se->out->amended += apply;
-			version_take(&cur, st, 1);
+			version_take(&cur, r->entity, st, 1);
 			break;
 		case V_SUPERSEDED:
 			if (apply && history(r, &row, "superseded", &cur) == -1)

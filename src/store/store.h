@@ -118,13 +118,15 @@ int store_reject_insert(struct store *, int64_t file_id,
  * of at random.
  */
 struct store_rows *store_rows_prepare(struct store *, const struct entity *e);
-/* Stage one row of record record_no.  0 or -1. */
+/* Stage one row of record record_no (which starts on line).  0 or -1. */
 int store_rows_insert(struct store_rows *, const char *partner,
-    int64_t file_id, unsigned long record_no, const struct value *vals);
+    int64_t file_id, unsigned long record_no, unsigned long line,
+    const struct value *vals);
 
 /* A record whose row collides with a different one under the same key. */
 struct store_conflict {
 	unsigned long	 record_no;
+	unsigned long	 line;		/* where the record starts */
 	const char	*entity;
 	const char	*key;		/* "col=value, ..." of the natural key */
 	const char	*column;	/* the first column that differs */

@@ -213,13 +213,13 @@ test_rows_keep_first(void **state)
 	v[5].kind = VAL_NULL;
 	assert_int_equal(store_begin(s), 0);
 	assert_non_null(r = store_rows_prepare(s, e));
-	assert_int_equal(store_rows_insert(r, "p1", 1, 1, v), 0);
+	assert_int_equal(store_rows_insert(r, "p1", 1, 1, 1, v), 0);
 	set_text(&v[7], "y");	/* detail differs, natural key the same */
-	assert_int_equal(store_rows_insert(r, "p1", 1, 2, v), 0);
+	assert_int_equal(store_rows_insert(r, "p1", 1, 2, 1, v), 0);
 	set_text(&v[7], "x");	/* the same event again: harmless */
-	assert_int_equal(store_rows_insert(r, "p1", 1, 3, v), 0);
+	assert_int_equal(store_rows_insert(r, "p1", 1, 3, 1, v), 0);
 	set_text(&v[2], "z");	/* another event code: a new event */
-	assert_int_equal(store_rows_insert(r, "p1", 1, 4, v), 0);
+	assert_int_equal(store_rows_insert(r, "p1", 1, 4, 1, v), 0);
 	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
 	assert_int_equal(st.stored, 2);
 	assert_int_equal(st.redelivered, 1);
@@ -234,9 +234,9 @@ test_rows_keep_first(void **state)
 	 * naming file 1 record 1 */
 	k.buf[0] = '\0';
 	set_text(&v[2], "x");
-	assert_int_equal(store_rows_insert(r, "p1", 2, 1, v), 0);
+	assert_int_equal(store_rows_insert(r, "p1", 2, 1, 1, v), 0);
 	set_text(&v[6], "elsewhere");
-	assert_int_equal(store_rows_insert(r, "p1", 2, 2, v), 0);
+	assert_int_equal(store_rows_insert(r, "p1", 2, 2, 1, v), 0);
 	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
 	assert_int_equal(st.stored, 0);
 	assert_int_equal(st.redelivered, 1);
@@ -278,14 +278,14 @@ test_rows_conflict_rejects_record(void **state)
 	assert_non_null(r[0] = store_rows_prepare(s, eo));
 	assert_non_null(r[1] = store_rows_prepare(s, el));
 	/* record 1: order A-1 and its line 1 */
-	assert_int_equal(store_rows_insert(r[0], "m", 1, 1, o), 0);
-	assert_int_equal(store_rows_insert(r[1], "m", 1, 1, l), 0);
+	assert_int_equal(store_rows_insert(r[0], "m", 1, 1, 1, o), 0);
+	assert_int_equal(store_rows_insert(r[1], "m", 1, 1, 1, l), 0);
 	/* record 2: order A-2 (new) with line 1 of A-1 at another price:
 	 * the file contradicts itself; A-2 must not be stored either */
 	set_text(&o[entity_col_index(eo, "order_no")], "A-2");
 	l[entity_col_index(el, "unit_price")].i = 200;
-	assert_int_equal(store_rows_insert(r[0], "m", 1, 2, o), 0);
-	assert_int_equal(store_rows_insert(r[1], "m", 1, 2, l), 0);
+	assert_int_equal(store_rows_insert(r[0], "m", 1, 2, 1, o), 0);
+	assert_int_equal(store_rows_insert(r[1], "m", 1, 2, 1, l), 0);
 	assert_int_equal(store_rows_settle(r, 2, 1, on_conflict, &k, &st), 0);
 	assert_int_equal(st.conflicts, 1);
 	assert_string_equal(k.buf, "2:order_line:unit_price:200:100:1:1;");
@@ -322,32 +322,32 @@ test_rows_amend(void **state)
 	set_text(&v[up], "2026-11-02T00:00:00Z");
 	assert_int_equal(store_begin(s), 0);
 	assert_non_null(r = store_rows_prepare(s, e));
-	assert_int_equal(store_rows_insert(r, "odr", 1, 1, v), 0);
+	assert_int_equal(store_rows_insert(r, "odr", 1, 1, 1, v), 0);
 	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
 	assert_int_equal(st.stored, 1);
 	/* newer update wins */
 	set_text(&v[st_i], "closed");
 	set_text(&v[up], "2026-11-05T00:00:00Z");
-	assert_int_equal(store_rows_insert(r, "odr", 2, 1, v), 0);
+	assert_int_equal(store_rows_insert(r, "odr", 2, 1, 1, v), 0);
 	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
 	assert_int_equal(st.amended, 1);
 	assert_int_equal(st.stored, 0);
 	/* an older one arriving late is kept as history only */
 	set_text(&v[st_i], "responded");
 	set_text(&v[up], "2026-11-03T00:00:00Z");
-	assert_int_equal(store_rows_insert(r, "odr", 3, 1, v), 0);
+	assert_int_equal(store_rows_insert(r, "odr", 3, 1, 1, v), 0);
 	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
 	assert_int_equal(st.amended, 1);
 	/* the same version with other content: a conflict */
 	set_text(&v[st_i], "escalated");
 	set_text(&v[up], "2026-11-05T00:00:00Z");
-	assert_int_equal(store_rows_insert(r, "odr", 4, 1, v), 0);
+	assert_int_equal(store_rows_insert(r, "odr", 4, 1, 1, v), 0);
 	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
 	assert_int_equal(st.conflicts, 1);
 	assert_string_equal(k.buf, "1:odr_case:status:escalated:closed:2:1;");
 	/* the same as stored: a re-delivery */
 	set_text(&v[st_i], "closed");
-	assert_int_equal(store_rows_insert(r, "odr", 5, 1, v), 0);
+	assert_int_equal(store_rows_insert(r, "odr", 5, 1, 1, v), 0);
 	assert_int_equal(store_rows_settle(&r, 1, 1, on_conflict, &k, &st), 0);
 	assert_int_equal(st.redelivered, 1);
 	store_rows_free(r);
@@ -384,9 +384,9 @@ test_rows_report_only(void **state)
 	v[3].i = 5;
 	assert_int_equal(store_begin(s), 0);
 	assert_non_null(r = store_rows_prepare(s, e));
-	assert_int_equal(store_rows_insert(r, "w", 1, 1, v), 0);
+	assert_int_equal(store_rows_insert(r, "w", 1, 1, 1, v), 0);
 	v[3].i = 6;
-	assert_int_equal(store_rows_insert(r, "w", 1, 2, v), 0);
+	assert_int_equal(store_rows_insert(r, "w", 1, 2, 1, v), 0);
 	assert_int_equal(store_rows_settle(&r, 1, 0, on_conflict, &k, &st), 0);
 	assert_int_equal(k.n, 1);
 	assert_int_equal(st.stored, 0);
