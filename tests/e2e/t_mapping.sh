@@ -28,6 +28,20 @@ for f in "$CAMT"/camt053-*.xml "$CAMT"/camt054-*.xml; do
 done
 rm -f "$H"/var/crossdock.db*
 
+# ---- China customs receipts, times to the millisecond -------------------
+for f in "$TOP"/tests/data/ceb/CEB*.xml; do
+	n=$(basename "$f" .xml)
+	rm -f "$H"/var/crossdock.db*
+	cx "$H" ingest --partner customs-cn "$f" >/dev/null 2>&1
+	cx "$H" dump > "$T/dump"
+	eq "$n: dump exits 0" $? 0
+	got=$(grep -E '^(row_reject|customs_receipt)\|' "$T/dump")
+	want=$(grep -E '^(row_reject|customs_receipt)\|' "$TOP/tests/data/ceb/$n.expect")
+	eq "$n: stored receipts and rejects as expected" "$got" "$want"
+done
+has "two receipts 1 ms apart are two rows" "$(grep -E '^customs_receipt\|' "$TOP/tests/data/ceb/CEB304-20261126.expect" | grep -c 'return_time=2026-11-25T06:05:01.12[34]Z')" 2
+rm -f "$H"/var/crossdock.db*
+
 # routing by content: one rule, two specs, the namespace decides
 cx "$H" ingest --partner bank-hsbc "$CAMT/camt054-v02-deut-eur.xml" "$CAMT/camt053-v04-hbuk-usd.xml" >/dev/null 2>&1
 eq "camt.054 routed to bank-camt054" "$(lcol 1 4)" bank-camt054
