@@ -237,7 +237,7 @@ test_defaults(void **state)
 	snprintf(want, sizeof want, "%s/var/staging", fixture_dir);
 	assert_string_equal(c->staging, want);
 	assert_string_equal(c->mappings, maps);
-	assert_int_equal(c->nspecs, 13);
+	assert_int_equal(c->nspecs, 14);
 	config_free(c);
 
 	/* the global settle is every partner's unless it sets its own */

@@ -47,7 +47,7 @@ static char tmpdir[64];
 static const char *const bundled[] = {
 	"bank-camt053", "bank-camt054", "bank-settlement-csv",
 	"carrier-sf-tracking", "customs-ceb-inventory", "customs-ceb-receipt",
-	"customs-ceb304", "customs-ceb412", "customs-ceb506",
+	"customs-ceb304", "customs-ceb311", "customs-ceb412", "customs-ceb506",
 	"customs-ceb604", "merchant-orders", "odr-cases", "warehouse-stock",
 };
 #define NBUNDLED (sizeof bundled / sizeof bundled[0])
@@ -444,7 +444,7 @@ test_load_dir(void **state)
 	assert_int_equal(n, NBUNDLED);
 	for (i = 0; i < n; i++)
 		assert_string_equal(specs[i]->name, bundled[i]);
-	assert_ptr_equal(spec_find(specs, n, "odr-cases"), specs[11]);
+	assert_ptr_equal(spec_find(specs, n, "odr-cases"), specs[12]);
 	assert_null(spec_find(specs, n, "odr"));
 	for (i = 0; i < n; i++)
 		spec_free(specs[i]);
