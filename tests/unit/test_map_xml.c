@@ -580,6 +580,140 @@ t_open_errors(void **state)
 	assert_string_equal(err, "unknown encoding 'NOT-AN-ENCODING'");
 }
 
+/* Record levels: heads above the record, children below, in order. */
+static void
+t_levels(void **state)
+{
+	struct tspec t;
+	struct spec_level lv[4];
+	const struct spec_src *hdr, *sid, *after, *v, *x;
+	struct map_reader *r;
+
+	(void)state;
+	tspec_init(&t, "/r/s/e");
+	memset(lv, 0, sizeof lv);
+	lv[0].name = "e";
+	lv[0].kind = LEVEL_RECORD;
+	lv[0].parent = 2;
+	lv[1].name = "file";
+	lv[1].kind = LEVEL_HEAD;
+	lv[1].path = "/r";
+	lv[1].parent = -1;
+	lv[2].name = "stmt";
+	lv[2].kind = LEVEL_HEAD;
+	lv[2].path = "/r/s";
+	lv[2].parent = 1;
+	lv[3].name = "k";
+	lv[3].kind = LEVEL_CHILD;
+	lv[3].path = "k";
+	lv[3].parent = 0;
+	lv[3].if_none_parent = 1;
+	t.sp.levels = lv;
+	t.sp.nlevels = 4;
+	hdr = xp(&t, "hdr");
+	t.src[hdr->slot].level = 1;
+	sid = xp(&t, "sid");
+	t.src[sid->slot].level = 2;
+	after = xp(&t, "after");
+	t.src[after->slot].level = 2;
+	v = xp(&t, "v");
+	x = xp(&t, "x");
+	t.src[x->slot].level = 3;
+	r = open_ok(&t, FIX("levels.xml", "<r>\n"
+	    "<hdr>H</hdr>\n"
+	    "<s><sid>S1</sid>\n"
+	    "<e><v>1</v><k><x>a</x></k><k><x>b</x></k></e>\n"
+	    "<e><v>2</v></e>\n"
+	    "<after>late</after>\n"
+	    "</s>\n"
+	    "<s><sid>S2</sid></s>\n"
+	    "<s/>\n"
+	    "</r>\n"));
+	/* the file's head, just before the first statement starts */
+	assert_int_equal(map_reader_next(r), 1);
+	assert_int_equal(map_reader_level(r), 1);
+	assert_int_equal(map_reader_position(r), 1);
+	value_is(r, hdr, "H");
+	/* the statement's head: its children before the first record */
+	assert_int_equal(map_reader_next(r), 1);
+	assert_int_equal(map_reader_level(r), 2);
+	assert_int_equal(map_reader_line(r), 3);
+	value_is(r, sid, "S1");
+	value_is(r, after, NULL);
+	assert_int_equal(map_reader_parent(r), 1);
+	/* the first entry, then its two children */
+	next_at(r, 4);
+	assert_int_equal(map_reader_level(r), 0);
+	assert_int_equal(map_reader_position(r), 1);
+	assert_int_equal(map_reader_parent(r), 2);
+	value_is(r, v, "1");
+	value_is(r, sid, "S1");
+	assert_int_equal(map_reader_next(r), 1);
+	assert_int_equal(map_reader_level(r), 3);
+	assert_int_equal(map_reader_position(r), 1);
+	assert_int_equal(map_reader_recno(r), 4);
+	assert_int_equal(map_reader_parent(r), 3);
+	value_is(r, x, "a");
+	value_is(r, v, "1");		/* an ancestor's value */
+	value_is(r, hdr, "H");
+	assert_int_equal(map_reader_next(r), 1);
+	assert_int_equal(map_reader_position(r), 2);
+	value_is(r, x, "b");
+	/* the second entry has no k: one child at the entry itself */
+	next_at(r, 5);
+	assert_int_equal(map_reader_position(r), 2);
+	value_is(r, v, "2");
+	assert_int_equal(map_reader_next(r), 1);
+	assert_int_equal(map_reader_level(r), 3);
+	assert_int_equal(map_reader_position(r), 1);
+	value_is(r, x, NULL);
+	assert_int_equal(map_reader_position_at(r, 0), 2);
+	/* a statement without entries comes when it closes */
+	assert_int_equal(map_reader_next(r), 1);
+	assert_int_equal(map_reader_level(r), 2);
+	assert_int_equal(map_reader_position(r), 2);
+	value_is(r, sid, "S2");
+	/* an empty statement element too */
+	assert_int_equal(map_reader_next(r), 1);
+	assert_int_equal(map_reader_level(r), 2);
+	assert_int_equal(map_reader_position(r), 3);
+	value_is(r, sid, NULL);
+	at_end(r);
+	assert_int_equal(map_reader_recno(r), 9);
+	map_reader_close(r);
+}
+
+/* A prefix naming several URIs binds to the document's; join=. */
+static void
+t_versions_and_join(void **state)
+{
+	struct tspec t;
+	char *uris[2] = { "urn:v:1", "urn:v:2" };
+	const struct spec_src *all, *first;
+	struct map_reader *r;
+
+	(void)state;
+	tspec_init(&t, "/p:d/p:e");
+	ns(&t, "p", "urn:v:1");
+	t.ns[0].uris = uris;
+	t.ns[0].nuris = 2;
+	all = xp(&t, "p:n");
+	t.src[all->slot].join = " | ";
+	first = xp(&t, "p:n");
+	r = open_ok(&t, FIX("v2.xml", "<d xmlns=\"urn:v:2\"><e><n>a</n><n/>"
+	    "<n>b</n></e></d>\n"));
+	next_at(r, 1);
+	value_is(r, all, "a | b");
+	value_is(r, first, "a");
+	at_end(r);
+	map_reader_close(r);
+	r = open_ok(&t, FIX("v3.xml", "<d xmlns=\"urn:v:3\"><e/></d>\n"));
+	fails_with(r, "line 1: not a document this spec reads: expected root "
+	    "element <d> in urn:v:1 | urn:v:2, found <d> in urn:v:3");
+	assert_int_equal(map_reader_recognised(r), 0);
+	map_reader_close(r);
+}
+
 int
 main(void)
 {
@@ -593,6 +727,8 @@ main(void)
 		cmocka_unit_test(t_big_lines),
 		cmocka_unit_test(t_memory_flat),
 		cmocka_unit_test(t_open_errors),
+		cmocka_unit_test(t_levels),
+		cmocka_unit_test(t_versions_and_join),
 	};
 
 	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);

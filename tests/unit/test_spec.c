@@ -1250,6 +1250,111 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Levels, ancestors, scratch fields, joins: what the loader refuses. */
+static void
+test_levels(void **state)
+{
+	static const char *const want[] = {
+		":5: level \"entry\" is declared twice (first at line 4)",
+		":6: level \"stmt\": head /a/x does not enclose the records "
+		    "(/a/b/c)",
+		":13: ancestor=\"kid\" is not level \"record\" or one that "
+		    "encloses it",
+		":14: ancestor=\"nope\": no such level",
+		":15: item= reads a child level's item, and level \"record\" "
+		    "is not a child level",
+		":16: join= is for xpath= sources",
+		":17: <datetime> in scratch field \"_t\": a scratch value is "
+		    "text; convert it in the field that stores it",
+		":20: level=\"nope\": no such level (the record level is "
+		    "\"record\")",
+		NULL,
+	};
+	static const char *const csv[] = {
+		":4: parent=\"nope\" is not the record level or a child level "
+		    "declared before",
+		NULL,
+	};
+	struct spec *s;
+
+	(void)state;
+	expect_errors("levels.xml", HEAD
+	    "  <xml record=\"/a/b/c\">\n"
+	    "    <level name=\"entry\" xpath=\"d\"/>\n"		/* 4 */
+	    "    <level name=\"entry\" xpath=\"e\"/>\n"		/* 5 */
+	    "    <level name=\"stmt\" head=\"/a/x\"/>\n"		/* 6 */
+	    "    <level name=\"kid\" xpath=\"k\"/>\n"
+	    "  </xml>\n"
+	    "  <target entity=\"tracking_event\">\n"
+	    "    <field name=\"carrier\" const=\"SF\"/>\n"
+	    "    <field name=\"waybill\" xpath=\"w\"/>\n"
+	    "    <field name=\"event_code\" xpath=\"e\"/>\n"
+	    "    <field name=\"status\" ancestor=\"kid\" xpath=\"s\"/>\n" /* 13 */
+	    "    <field name=\"location\" ancestor=\"nope\" xpath=\"l\"/>\n"
+	    "    <field name=\"facility\" item=\"true\"/>\n"	/* 15 */
+	    "    <field name=\"detail\" const=\"x\" join=\",\"/>\n"	/* 16 */
+	    "    <field name=\"_t\" xpath=\"t\"><datetime/></field>\n"	/* 17 */
+	    "    <field name=\"event_time\" field=\"_t\"/>\n"
+	    "  </target>\n"
+	    "  <target entity=\"tracking_event\" level=\"nope\">\n"	/* 20 */
+	    "    <field name=\"carrier\" const=\"SF\"/>\n"
+	    "    <field name=\"waybill\" xpath=\"w\"/>\n"
+	    "    <field name=\"event_code\" xpath=\"e\"/>\n"
+	    "    <field name=\"status\" const=\"lost\"/>\n"
+	    "    <field name=\"event_time\" xpath=\"t\"/>\n"
+	    "  </target>\n"
+	    "</mapping>\n", want);
+	expect_errors("levels-csv.xml", HEAD
+	    "  <csv>\n"
+	    "    <level name=\"item\" parent=\"nope\" column=\"i\" "
+	    "separator=\";\"/>\n"
+	    "  </csv>\n"
+	    "  <target entity=\"tracking_event\">\n"
+	    "    <field name=\"carrier\" const=\"SF\"/>\n"
+	    "    <field name=\"waybill\" column=\"w\"/>\n"
+	    "    <field name=\"event_code\" column=\"e\"/>\n"
+	    "    <field name=\"status\" const=\"lost\"/>\n"
+	    "    <field name=\"event_time\" column=\"t\"/>\n"
+	    "  </target>\n"
+	    "</mapping>\n", csv);
+
+	/* a good one: heads nest by path, children by parent= */
+	s = expect_ok("levels-ok.xml", HEAD
+	    "  <xml record=\"/a/b/c\" record-name=\"entry\" "
+	    "allow-empty=\"true\">\n"
+	    "    <namespace prefix=\"p\" uri=\"urn:x:1 urn:x:2\"/>\n"
+	    "    <level name=\"outer\" head=\"/a\"/>\n"
+	    "    <level name=\"inner\" head=\"/a/b\"/>\n"
+	    "    <level name=\"kid\" xpath=\"k\"/>\n"
+	    "    <level name=\"grandkid\" parent=\"kid\" xpath=\"g\" "
+	    "if-none=\"parent\"/>\n"
+	    "  </xml>\n"
+	    "  <target entity=\"tracking_event\" level=\"grandkid\">\n"
+	    "    <field name=\"carrier\" ancestor=\"outer\" xpath=\"o\"/>\n"
+	    "    <field name=\"waybill\" ancestor=\"entry\" xpath=\"w\"/>\n"
+	    "    <field name=\"event_code\" position=\"true\"/>\n"
+	    "    <field name=\"_k\" ancestor=\"kid\" position=\"true\"/>\n"
+	    "    <field name=\"status\" const=\"lost\"/>\n"
+	    "    <field name=\"event_time\" item=\"true\"><fallback "
+	    "ancestor=\"inner\" xpath=\"t\"/></field>\n"
+	    "    <field name=\"detail\" xpath=\"n\" join=\"; \"/>\n"
+	    "  </target>\n"
+	    "</mapping>\n");
+	assert_true(s->allow_empty);
+	assert_int_equal(s->nlevels, 5);
+	assert_string_equal(s->levels[0].name, "entry");
+	assert_int_equal(s->levels[0].parent, 2);	/* inner */
+	assert_int_equal(s->levels[1].parent, -1);	/* outer */
+	assert_int_equal(s->levels[2].parent, 1);
+	assert_int_equal(s->levels[3].parent, 0);	/* kid */
+	assert_int_equal(s->levels[4].parent, 3);	/* grandkid */
+	assert_int_equal(s->levels[4].depth, 4);
+	assert_int_equal(s->ns[0].nuris, 2);
+	assert_int_equal(s->targets[0].fields[0].src.level, 1);
+	assert_int_equal(s->targets[0].fields[3].col, -1);	/* scratch */
+	spec_free(s);
+}
+
 int
 main(void)
 {
@@ -1276,6 +1381,7 @@ main(void)
 		cmocka_unit_test(test_allowed),
 		cmocka_unit_test(test_field_refs),
 		cmocka_unit_test(test_sources_by_syntax),
+		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_xml_paths),
 		cmocka_unit_test(test_contexts),
 		cmocka_unit_test(test_ops),
