@@ -149,7 +149,7 @@ eq "the ingest-only partner's locale defaults to en" \
 out=$(cx "$T/h" files --csv); rc=$?
 eq "files --csv exits 0" "$rc" 0
 eq "files --csv prints the header row" "$(printf '%s' "$out" | tr -d '\r')" \
-    "id,partner,name,mapping,mapping_version,status,records_total,records_applied,records_rejected,rows_stored,encoding,sha256,received_at,reason"
+    "id,partner,name,mapping,mapping_version,status,records_total,records_applied,records_rejected,rows_stored,encoding,sha256,received_at,reason,rows_redelivered,rows_amended,reprocess_of"
 cx "$T/h" rejects 999 >/dev/null 2>&1; eq "rejects of an unknown file is EX_NOINPUT" $? 66
 cx "$T/h" files --status bogus >/dev/null 2>&1; eq "files --status bogus is EX_USAGE" $? 64
 
