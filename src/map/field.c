@@ -7,8 +7,11 @@
  *
  *  1. vals[] starts all VAL_NULL.  The target's fields are evaluated in
  *     spec order, except that COL_MONEY fields come after all others,
- *     so the currency column of their row is known by then.  The first
- *     failing field stops the row: -1 with rej filled.
+ *     so the currency column of their row is known by then.  Every
+ *     failing field is reported (up to the caller's max); a field that
+ *     fails only because a field it reads failed (field=, a money
+ *     field's currency) is not reported again.  Scratch fields ("_x",
+ *     col -1) run their text phase only.
  *  2. A field is evaluated in two phases.  The text phase takes the
  *     source text and runs the text ops up to the first conversion or
  *     range op.  The value phase does the empty check, the conversion
@@ -16,15 +19,19 @@
  *     post-ops, pre-conversion text of the earlier field; should that
  *     be a money field not yet evaluated, its text phase runs first, on
  *     demand (the text phase of a field runs once per row).
- *  3. Source text: SRC_NONE "", COLUMN/INDEX/XPATH the reader's value
- *     ("" when absent), SRC_CONST the literal, SRC_FILENAME the inbound
- *     file's base name, SRC_CONTEXT the reader's context value.
+ *  3. Source text: SRC_NONE "", COLUMN/INDEX/XPATH/ITEM the reader's
+ *     value ("" when absent; the reader knows the source's level),
+ *     SRC_CONST the literal, SRC_FILENAME the inbound file's base name,
+ *     SRC_CONTEXT the reader's context value, SRC_POSITION the record's
+ *     (or its ancestor's) place within its parent.
  *  4. Text ops, in document order:
  *       trim       ASCII white space and U+3000 at both ends
  *       upper/lower  ASCII letters only; other UTF-8 bytes untouched
  *       capture    regexec; no match: reject "capture"; the value
- *                  becomes the group (a group that took no part: "")
+ *                  becomes the group (a group that took no part: "");
+ *                  an empty value passes, as for the checks
  *       concat     value + separator + value of the op's source
+ *       fallback   an empty value becomes the op's source's value
  *       lookup     code table by bsearch; unknown code: the table's
  *                  default, else reject "lookup".  An empty value is
  *                  left empty (missing is for required/default to
@@ -52,6 +59,8 @@
  *                 ISO 8601) and zone, else the spec's, else the
  *                 partner's; "YYYY-MM-DDTHH:MM:SSZ" in text, the epoch
  *                 in .i (rule "datetime")
+ *       time ms   the same to the millisecond (%f keeps three digits):
+ *                 "YYYY-MM-DDTHH:MM:SS.mmmZ"
  *       date      the calendar date as written, "YYYY-MM-DD": not
  *                 shifted by a zone, nor by an offset in the text
  *                 (rule "datetime")

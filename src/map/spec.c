@@ -15,7 +15,8 @@
  *  3. meaning: the tree is walked into struct spec, checking what a
  *     schema cannot: entities, columns, required columns, sources
  *     allowed for the syntax, earlier fields, code tables, contexts,
- *     namespaces, regexes, XPaths, zones, formats and op order.
+ *     record levels and ancestors, namespaces, regexes, XPaths, zones,
+ *     formats and op order.
  *
  * A spec that fails pass 1 or 2 is not walked: its shape is unknown and
  * pass 3 would only add noise to the real message.
@@ -31,8 +32,13 @@
  *     type, then only ranges; a range always follows a conversion;
  *  5. every entity-required column is mapped and marked required; a
  *     mapped money column has its currency column mapped too;
- *  6. COLUMN/INDEX/XPATH sources carry a slot; identical sources share
- *     one, and spec->slots[slot] is the first of them.
+ *  6. COLUMN/INDEX/XPATH/ITEM sources carry a slot; identical sources
+ *     (same level and join) share one, and spec->slots[slot] is the
+ *     first of them;
+ *  7. spec->levels[0] is the record level; every other level's parent
+ *     comes before it, a head's path encloses the records, a target's
+ *     level and a source's level exist and the source's encloses (or
+ *     is) the target's; scratch fields ("_x") have col -1.
  */
 #include <sys/stat.h>
 

@@ -11,13 +11,18 @@
  *   3. if the ledger already holds a row made from this very source
  *      (same partner, name, hash, device, inode, mtime), a previous run
  *      committed it and died before step 7: only step 7 remains;
- *   4. identify the mapping by the partner's file rules;
+ *   4. identify the mapping by the partner's file rules; a rule naming
+ *      several specs routes by content (map/spec_recognise.c);
  *   5. if the same content was applied before: a "duplicate" row;
- *   6. otherwise, in ONE transaction: ledger row, records, row rejects;
- *      the file is rejected as a whole (records rolled back to a
- *      savepoint, rejects recorded again by a second pass) on a
- *      file-level error or when the spec's bad-row share is exceeded;
- *      COMMIT is durable (synchronous=FULL);
+ *   6. otherwise, in ONE transaction: ledger row, records of every
+ *      level (a rejected record rejects its descendants), row rejects,
+ *      and the staged rows settled by natural key (new, re-delivery,
+ *      amendment, key-conflict: store.h); the file is rejected as a
+ *      whole (records rolled back to a savepoint, rejects recorded again
+ *      by a second pass) on a file-level error (another format's file
+ *      among them), when it has no record and its spec does not allow
+ *      that, or when the spec's bad-row share is exceeded; COMMIT is
+ *      durable (synchronous=FULL);
  *   7. a rejected file is copied to quarantine/PARTNER/ID-NAME beside
  *      ID-NAME.reason; then the transport acks the source (unlink and
  *      fsync the folder; remote delete or move).
@@ -364,12 +369,11 @@ on_conflict(void *arg, const struct store_conflict *c)
 /* Did an earlier target of this record already report this reject
  * (the same column mapped in two targets fails twice)? */
 static int
-same_reject(const struct apply *a, size_t t, size_t k)
+same_reject(const struct apply *a, size_t k)
 {
 	const struct field_reject *r = &a->rejs[k];
 	size_t i;
 
-	(void)t;
 	for (i = 0; i < a->nseen; i++)
 		if (strcmp(a->seen[i].field, r->field) == 0 &&
 		    strcmp(a->seen[i].rule, r->rule) == 0 &&
@@ -379,22 +383,20 @@ same_reject(const struct apply *a, size_t t, size_t k)
 }
 
 static void
-remember_rejects(struct apply *a, size_t t, size_t n)
+remember_rejects(struct apply *a, size_t n)
 {
 	size_t k;
 
-	(void)t;
 	for (k = 0; k < n && a->nseen < MAX_FIELD_REJECTS; k++)
 		a->seen[a->nseen++] = a->rejs[k];
 }
 
 /*
- * One record of any level.  0 done (applied, staged or rejected), -1
- * store failure.
+ * One record of any level: rejected (with every failing field), or its
+ * rows staged for store_rows_settle().  0, or -1 on a store failure.
  */
 static int
-apply_record(struct pipeline *pl, struct apply *a, struct map_reader *rd,
-    int insert)
+apply_record(struct pipeline *pl, struct apply *a, struct map_reader *rd)
 {
 	const struct spec *spec = a->spec;
 	unsigned long recno = map_reader_recno(rd);
@@ -439,14 +441,14 @@ apply_record(struct pipeline *pl, struct apply *a, struct map_reader *rd,
 		    a->vals[t], a->rejs, MAX_FIELD_REJECTS, &n) == 0)
 			continue;
 		for (k = 0; k < n; k++) {
-			if (same_reject(a, t, k))
+			if (same_reject(a, k))
 				continue;	/* one column, two targets */
 			if (reject(pl, a, recno, line, seq++, a->rejs[k].field,
 			    a->rejs[k].rule, a->rejs[k].value,
 			    a->rejs[k].message) == -1)
 				return -1;
 		}
-		remember_rejects(a, t, n);
+		remember_rejects(a, n);
 	}
 	if (seq > 0) {
 		a->rej_at[lv] = recno;
@@ -457,7 +459,6 @@ apply_record(struct pipeline *pl, struct apply *a, struct map_reader *rd,
 		    store_rows_insert(a->rows[t], a->partner->id, a->file_id,
 		    recno, line, a->vals[t]) == -1)
 			return -1;
-	(void)insert;
 	return 0;
 }
 
@@ -485,7 +486,7 @@ apply_records(struct pipeline *pl, struct apply *a, int insert)
 		return 1;
 	}
 	while ((rc = map_reader_next(rd)) == 1)
-		if (apply_record(pl, a, rd, insert) == -1)
+		if (apply_record(pl, a, rd) == -1)
 			goto storefail;
 	snprintf(a->encoding, sizeof a->encoding, "%s",
 	    map_reader_encoding(rd));
