@@ -381,11 +381,17 @@ op_capture(struct ctx *c, const struct spec_field *f, struct slot *s,
 		e->nmatch = need;
 	}
 	m = e->match;
-	if (regexec(&op->re, s->buf + s->off, need, m, 0) != 0)
+	if (regexec(&op->re, s->buf + s->off, need, m, 0) != 0) {
+		if (op->optional) {
+			s->len = 0;	/* optional="true": no match is "" */
+			s->buf[s->off] = '\0';
+			return 0;
+		}
 		return reject(c, f, "capture", "'%.*s' does not match the "
 		    "capture pattern '%s'", (int)utf8_cut(s->buf + s->off,
 		    s->len, QUOTE_MAX), s->buf + s->off,
 		    op->text != NULL ? op->text : "");
+	}
 	if (m[need - 1].rm_so < 0) {
 		/* An optional group that took no part: empty. */
 		s->len = 0;
@@ -406,13 +412,13 @@ op_concat(struct ctx *c, const struct spec_field *f, struct slot *s,
 
 	int rc;
 
+	/* a fallback's source is not even read while the value is there */
+	if (op->kind == OP_FALLBACK && s->len > 0)
+		return 0;
 	if ((rc = src_text(c, &op->src, &other, &olen)) != 0)
 		return rc;
-	if (op->kind == OP_FALLBACK) {
-		if (s->len > 0)
-			return 0;
+	if (op->kind == OP_FALLBACK)
 		return slot_set(c, f, s, other, olen);
-	}
 	/* other never lies in s->buf: SRC_FIELD names an earlier field. */
 	memmove(s->buf, s->buf + s->off, s->len);
 	s->off = 0;
@@ -531,6 +537,23 @@ is_stop_op(const struct spec_op *op)
 	    op->kind == OP_RANGE;
 }
 
+/* An op's if=: 1 it holds, 0 not, -2 the field it reads failed. */
+static int
+cond_holds(struct ctx *c, const struct spec_op *op)
+{
+	const char *v;
+	size_t n, i;
+	int rc;
+
+	if ((rc = src_text(c, &op->cond, &v, &n)) != 0)
+		return -2;
+	for (i = 0; i < op->ncond; i++)
+		if (strlen(op->cond_values[i]) == n &&
+		    memcmp(op->cond_values[i], v, n) == 0)
+			return !op->cond_not;
+	return op->cond_not;
+}
+
 /* Source and text ops of field i, once per row. */
 static int
 text_phase(struct ctx *c, size_t i)
@@ -555,6 +578,14 @@ text_phase(struct ctx *c, size_t i)
 		goto done;
 	for (k = 0; k < f->nops && !is_stop_op(&f->ops[k]); k++) {
 		op = &f->ops[k];
+		if (op->cond.kind == SRC_FIELD) {
+			if ((k2 = cond_holds(c, op)) < 0) {
+				rc = k2;
+				goto done;
+			}
+			if (k2 == 0)
+				continue;
+		}
 		switch (op->kind) {
 		case OP_TRIM:
 			op_trim(s);

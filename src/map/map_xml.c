@@ -53,6 +53,7 @@
 #include "../util/xmalloc.h"
 #include "decode.h"
 #include "map_reader.h"
+#include "map_xpath.h"
 
 #define CHUNK			(256 * 1024)
 #define DEFAULT_MAX_FIELD	(64 * 1024)
@@ -131,8 +132,14 @@ struct map_xml {
 	xmlTextReaderPtr	 r;
 	xmlXPathContextPtr	 xp;
 	xmlXPathCompExprPtr	*comp;		/* per slot; NULL: not XPath */
+	struct map_xpath	**fast;		/* per slot: the subset we
+						   walk ourselves, or NULL */
 	xmlChar			**vals;		/* per slot, current record */
 	size_t			*vlen;
+	char			*done_slot;	/* per slot: evaluated */
+	char			*borrowed;	/* per slot: vals[] is a node's
+						   own text, not ours to free */
+	xmlNodePtr		*lvnode;	/* per level: current node */
 	struct elem_path	 rec;
 	size_t			 rec_pm;
 	struct ctx_state	*ctx;
@@ -625,8 +632,9 @@ level_within(const struct spec *spec, int a, int b)
 static void
 slot_clear(struct map_xml *x, size_t i)
 {
-	if (x->vals[i] != NULL)
+	if (x->vals[i] != NULL && !x->borrowed[i])
 		xmlFree(x->vals[i]);
+	x->borrowed[i] = 0;
 	x->vals[i] = NULL;
 	x->vlen[i] = 0;
 }
@@ -664,54 +672,83 @@ join_nodes(xmlNodeSetPtr set, const char *sep)
 	return out;
 }
 
+/* Evaluate slot i at node now.  0, or -1 (failed, x->err set). */
+static int
+eval_slot(struct map_xml *x, size_t i, xmlNodePtr node)
+{
+	const struct spec_src *src = x->spec->slots[i];
+	xmlXPathObjectPtr o;
+	xmlChar *s;
+	int owned;
+
+	x->done_slot[i] = 1;
+	if (x->comp[i] == NULL)
+		return 0;
+	if (x->fast[i] != NULL) {
+		if ((s = map_xpath_eval(x->fast[i], node, &owned)) == NULL)
+			return 0;
+		/* a head's copy goes before its values do: keep a copy */
+		if (!owned && x->spec->levels != NULL &&
+		    x->spec->levels[src->level].kind == LEVEL_HEAD) {
+			if ((s = xmlStrdup(s)) == NULL)
+				fatal("map_xml out of memory");
+			owned = 1;
+		}
+		x->borrowed[i] = !owned;
+		goto got;
+	}
+	x->xp->doc = node->doc;
+	x->xp->node = node;
+	x->xpath_err[0] = '\0';
+	if ((o = xmlXPathCompiledEval(x->comp[i], x->xp)) == NULL)
+		return fail(x, "line %lu: XPath '%s': %s", x->cur_line,
+		    src->text, x->xpath_err[0] ? x->xpath_err :
+		    "evaluation failed");
+	s = NULL;
+	if (o->type == XPATH_NODESET) {
+		if (src->join != NULL)
+			s = join_nodes(o->nodesetval, src->join);
+		else if (o->nodesetval != NULL && o->nodesetval->nodeNr > 0)
+			s = xmlXPathCastNodeSetToString(o->nodesetval);
+	} else
+		s = xmlXPathCastToString(o);
+	xmlXPathFreeObject(o);
+	if (s == NULL)
+		return 0;	/* no node: the value is absent */
+ got:
+	x->vals[i] = s;
+	x->vlen[i] = strlen((char *)s);
+	if (x->vlen[i] > x->max_field)
+		return fail(x, "line %lu: value of '%s' exceeds %zu bytes",
+		    x->cur_line, src->text, x->max_field);
+	return 0;
+}
+
 /*
- * A record of level lv is current at node: evaluate the slots read at
- * that level; slots of levels inside it are stale and cleared.  Slots
- * of enclosing levels keep the values their own records gave them.
+ * A record of level lv is current at node.  Slots read at that level
+ * and inside it are stale.  A head's slots are evaluated now (its copy
+ * goes when it closes); the others when a field first asks for them
+ * (map_xml_value), so an XPath that only a <fallback> needs costs
+ * nothing while the value it falls back from is there.  Slots of
+ * enclosing levels keep the values their own records gave them.
  */
 static int
 eval_level(struct map_xml *x, int lv, xmlNodePtr node)
 {
 	const struct spec *spec = x->spec;
-	const struct spec_src *src;
-	xmlXPathObjectPtr o;
-	xmlChar *s;
 	size_t i;
 
-	x->xp->doc = node->doc;
+	if (x->lvnode != NULL)
+		x->lvnode[lv] = node;
 	for (i = 0; i < spec->nslots; i++) {
-		src = spec->slots[i];
-		if (src->level != lv) {
-			if (level_within(spec, src->level, lv))
-				slot_clear(x, i);
+		if (!level_within(spec, spec->slots[i]->level, lv))
 			continue;
-		}
 		slot_clear(x, i);
-		if (x->comp[i] == NULL)
-			continue;
-		x->xp->node = node;
-		x->xpath_err[0] = '\0';
-		if ((o = xmlXPathCompiledEval(x->comp[i], x->xp)) == NULL)
-			return fail(x, "line %lu: XPath '%s': %s", x->cur_line,
-			    src->text, x->xpath_err[0] ? x->xpath_err :
-			    "evaluation failed");
-		s = NULL;
-		if (o->type == XPATH_NODESET) {
-			if (src->join != NULL)
-				s = join_nodes(o->nodesetval, src->join);
-			else if (o->nodesetval != NULL &&
-			    o->nodesetval->nodeNr > 0)
-				s = xmlXPathCastNodeSetToString(o->nodesetval);
-		} else
-			s = xmlXPathCastToString(o);
-		xmlXPathFreeObject(o);
-		if (s == NULL)
-			continue;	/* no node: the value is absent */
-		x->vals[i] = s;
-		x->vlen[i] = strlen((char *)s);
-		if (x->vlen[i] > x->max_field)
-			return fail(x, "line %lu: value of '%s' exceeds %zu "
-			    "bytes", x->cur_line, src->text, x->max_field);
+		x->done_slot[i] = 0;
+		if (spec->slots[i]->level == lv && (x->lvnode == NULL ||
+		    spec->levels[lv].kind == LEVEL_HEAD) &&
+		    eval_slot(x, i, node) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -1018,6 +1055,13 @@ read_failed(struct map_xml *x)
 	return fail(x, "line %lu: XML parse error", parser_line(x));
 }
 
+/* map_xpath's view of the spec's prefixes, as bound. */
+static const char *
+ns_lookup(void *arg, const char *prefix, size_t plen)
+{
+	return ns_uri(arg, prefix, plen);
+}
+
 static int	setup_contexts(struct map_xml *, char *, size_t);
 static int	setup_heads(struct map_xml *, char *, size_t);
 static int	setup_xpath(struct map_xml *, char *, size_t);
@@ -1050,11 +1094,14 @@ teardown_all(struct map_xml *x)
 {
 	size_t i;
 
-	for (i = 0; i < x->spec->nslots; i++)
+	for (i = 0; i < x->spec->nslots; i++) {
 		if (x->comp[i] != NULL) {
 			xmlXPathFreeCompExpr(x->comp[i]);
 			x->comp[i] = NULL;
 		}
+		map_xpath_free(x->fast[i]);
+		x->fast[i] = NULL;
+	}
 	if (x->kids != NULL)
 		for (i = 0; i < x->spec->nlevels; i++)
 			if (x->kids[i] != NULL)
@@ -1362,7 +1409,18 @@ static const char *
 map_xml_value(void *arg, const struct spec_src *src, size_t *len)
 {
 	struct map_xml *x = arg;
+	xmlNodePtr node;
 
+	if (src->slot >= 0 && (size_t)src->slot < x->spec->nslots &&
+	    !x->done_slot[src->slot] && !x->failed && x->lvnode != NULL &&
+	    (node = x->lvnode[src->level]) != NULL) {
+		/* lazily, at the node of the source's level (still held:
+		 * see eval_level); an XPath that fails makes the file fail
+		 * at the next record */
+		quiet_begin(x);
+		eval_slot(x, (size_t)src->slot, node);
+		quiet_end(x);
+	}
 	if (src->slot < 0 || (size_t)src->slot >= x->spec->nslots ||
 	    x->vals[src->slot] == NULL) {
 		if (len != NULL)
@@ -1449,6 +1507,10 @@ map_xml_close(void *arg)
 	free(x->comp);
 	free(x->vals);
 	free(x->vlen);
+	free(x->done_slot);
+	free(x->borrowed);
+	free(x->fast);
+	free(x->lvnode);
 	free(x->in);
 	free(x->path);
 	if (x->fd != -1)
@@ -1539,6 +1601,8 @@ setup_xpath(struct map_xml *x, char *errbuf, size_t errlen)
 		if (s->kind != SRC_XPATH && s->kind != SRC_ITEM)
 			continue;
 		x->xpath_err[0] = '\0';
+		if (s->kind == SRC_XPATH && s->join == NULL)
+			x->fast[i] = map_xpath_compile(s->text, ns_lookup, x);
 		if ((x->comp[i] = xmlXPathCtxtCompile(x->xp,
 		    (const xmlChar *)s->text)) == NULL) {
 			snprintf(errbuf, errlen, "%s:%d: XPath '%s': %s",
@@ -1624,6 +1688,11 @@ map_xml_open(const struct spec *spec, const char *path, char *errbuf,
 	x->comp = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->comp);
 	x->vals = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->vals);
 	x->vlen = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->vlen);
+	x->done_slot = xcalloc(spec->nslots ? spec->nslots : 1, 1);
+	x->borrowed = xcalloc(spec->nslots ? spec->nslots : 1, 1);
+	x->fast = xcalloc(spec->nslots ? spec->nslots : 1, sizeof *x->fast);
+	if (spec->nlevels > 0)
+		x->lvnode = xcalloc(spec->nlevels, sizeof *x->lvnode);
 	/* every prefix at its first URI until the root says otherwise; a
 	 * spec that cannot work is refused before the file is read */
 	x->ns_uri = xcalloc(spec->nns ? spec->nns : 1, sizeof *x->ns_uri);

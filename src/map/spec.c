@@ -1005,6 +1005,47 @@ check_zone(struct loader *ld, xmlNode *n, const char *zone)
 		    "such as Asia/Shanghai, or +hh:mm)", zone);
 }
 
+/* if="FIELD=a|b" or "FIELD!=a|b" on a text op. */
+static void
+walk_if(struct loader *ld, xmlNode *n, struct spec_op *op,
+    const struct spec_target *t, size_t fi)
+{
+	char *v = attr_get(n, "if"), *eq, *p, *bar;
+	size_t i;
+
+	if (v == NULL)
+		return;
+	if ((eq = strchr(v, '=')) == NULL) {
+		free(v);
+		return;		/* the schema refused it */
+	}
+	op->cond_not = eq > v && eq[-1] == '!';
+	op->cond.kind = SRC_FIELD;
+	op->cond.level = t->level;
+	op->cond.line = xmlGetLineNo(n);
+	op->cond.text = xstrndup(v, (size_t)(eq - v) - (size_t)op->cond_not);
+	for (i = 0; i < fi; i++)
+		if (strcmp(t->fields[i].name, op->cond.text) == 0)
+			break;
+	if (i < fi)
+		op->cond.index = (int)i;
+	else {
+		spec_err(ld, n, "if=\"%s\": no earlier field \"%s\" in this "
+		    "target", v, op->cond.text);
+		op->cond.kind = SRC_NONE;
+	}
+	for (p = eq + 1;; p = bar + 1) {
+		if ((bar = strchr(p, '|')) != NULL)
+			*bar = '\0';
+		op->cond_values = xreallocarray(op->cond_values,
+		    op->ncond + 1, sizeof *op->cond_values);
+		op->cond_values[op->ncond++] = xstrdup(p);
+		if (bar == NULL)
+			break;
+	}
+	free(v);
+}
+
 static void
 walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
     struct spec_op *op, const struct spec_target *t, size_t fi,
@@ -1018,6 +1059,8 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 	op->kind = k;
 	op->line = xmlGetLineNo(n);
 	op->src.slot = -1;
+	op->cond.slot = -1;
+	walk_if(ld, n, op, t, fi);
 	switch (k) {
 	case OP_TRIM:
 	case OP_UPPER:
@@ -1028,6 +1071,7 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 		op->group = 1;
 		if (attr_ulong(ld, n, "group", 9, &ul))
 			op->group = (int)ul;
+		op->optional = attr_is(n, "optional", "true");
 		if (compile_re(ld, n, op) == 0 &&
 		    (size_t)op->group > op->re.re_nsub)
 			spec_err(ld, n, "capture group %d, but regex \"%s\" has "
@@ -2082,6 +2126,10 @@ spec_free(struct spec *s)
 					regfree(&op->re);
 				free(op->text);
 				src_free(&op->src);
+				src_free(&op->cond);
+				for (m = 0; m < op->ncond; m++)
+					free(op->cond_values[m]);
+				free(op->cond_values);
 				for (m = 0; m < op->nvalues; m++)
 					free(op->values[m]);
 				free(op->values);

@@ -120,6 +120,7 @@ struct spec_op {
 						   DATETIME format (NULL = ISO) */
 	regex_t			 re;		/* CAPTURE, PATTERN (REG_EXTENDED) */
 	int			 group;		/* CAPTURE */
+	int			 optional;	/* CAPTURE: no match gives "" */
 	struct spec_src		 src;		/* CONCAT */
 	const struct spec_codetable *table;	/* LOOKUP */
 	char			**values;	/* ENUM */
@@ -131,6 +132,12 @@ struct spec_op {
 	char			*min, *max;	/* RANGE (decimal text, major
 						   units for money) or LENGTH
 						   (integers); NULL = open */
+	/* if="F=a|b" / "F!=a|b": the op runs only when earlier field
+	 * fields[cond.index]'s text is (is not) one of cond_values */
+	struct spec_src		 cond;		/* SRC_FIELD, or SRC_NONE */
+	char			**cond_values;
+	size_t			 ncond;
+	int			 cond_not;
 };
 
 struct spec_field {

@@ -1032,6 +1032,88 @@ test_no_malloc_per_row(void **state)
 	map_reader_close(rd);
 }
 
+/* optional="true" capture, if= conditions, fallback, scratch fields and
+ * every failing field of a row. */
+static void
+test_conditions_and_all_rejects(void **state)
+{
+	const struct entity *e = entity_find("bank_entry");
+	struct spec_op ref[] = {
+		op_re(OP_CAPTURE, "[A-Z]{2,6}-[0-9]{8}-[0-9]{4}", 0),
+	};
+	struct spec_op party[] = {
+		{ .kind = OP_FALLBACK, .src = col(5), .cond = { SRC_FIELD,
+		    "direction", 1, -1, 0, NULL, 1 } },
+		{ .kind = OP_FALLBACK, .src = col(6), .cond = { SRC_FIELD,
+		    "direction", 1, -1, 0, NULL, 1 } },
+	};
+	char *credit[] = { "credit" }, *debit[] = { "debit" };
+	struct spec_field f[] = {
+		fld(e, "entry_ref", col(0), NULL, 0),
+		fld(e, "direction", col(1), NULL, 0),
+		fld(e, "currency", col(2), NULL, 0),
+		fld(e, "amount", col(3), NULL, 0),
+		fld(e, "booking_date", col(4), NULL, 0),
+		fld(e, "counterparty", src(SRC_NONE, NULL, 0), party, 2),
+		fld(e, "order_ref", col(7), ref, 1),
+	};
+	struct spec_target t = target("bank_entry", f, N(f));
+	struct rec r = { { "E1", "credit", "EUR", "8.850", "2026-11-25",
+	    "Debtor Ltd", "Creditor AG", "paid ACME-20261125-0001 thanks" },
+	    { NULL } };
+	struct field_reject rejs[8];
+	struct map_reader *rd;
+	size_t n;
+
+	(void)state;
+	ref[0].optional = 1;
+	party[0].cond_values = credit;
+	party[0].ncond = 1;
+	party[1].cond_values = debit;
+	party[1].ncond = 1;
+	assert_int_equal(run(&t, &r), 0);
+	assert_text(entity_col_index(e, "counterparty"), "Debtor Ltd");
+	assert_text(entity_col_index(e, "order_ref"), "ACME-20261125-0001");
+	/* insignificant zeros: 8.850 EUR is 885 cents */
+	assert_int_equal(vals[entity_col_index(e, "amount")].i, 885);
+	r.v[1] = "debit";
+	r.v[7] = "bank charges";
+	assert_int_equal(run(&t, &r), 0);
+	assert_text(entity_col_index(e, "counterparty"), "Creditor AG");
+	/* an optional capture that finds nothing: empty, so NULL */
+	assert_int_equal(vals[entity_col_index(e, "order_ref")].kind,
+	    VAL_NULL);
+	/* a != condition */
+	party[1].cond_not = 1;
+	r.v[1] = "credit";
+	assert_int_equal(run(&t, &r), 0);
+	assert_text(entity_col_index(e, "counterparty"), "Debtor Ltd");
+	party[1].cond_not = 0;
+
+	/* three bad fields: all three reported, in field order, the money
+	 * field's currency reject not doubled by the amount */
+	r.v[1] = "sideways";
+	r.v[2] = "XXX";
+	r.v[4] = "2026-02-30";
+	rd = map_reader_wrap(&rec_ops, &r);
+	assert_int_equal(field_eval(engine, &t, rd, vals, rejs, 8, &n), -1);
+	map_reader_close(rd);
+	assert_int_equal(n, 3);
+	assert_string_equal(rejs[0].field, "direction");
+	assert_string_equal(rejs[0].rule, "allowed");
+	assert_string_equal(rejs[1].field, "currency");
+	assert_string_equal(rejs[1].rule, "currency");
+	assert_string_equal(rejs[2].field, "booking_date");
+	assert_string_equal(rejs[2].rule, "datetime");
+	/* with room for one, the first */
+	rd = map_reader_wrap(&rec_ops, &r);
+	assert_int_equal(field_eval(engine, &t, rd, vals, rejs, 1, &n), -1);
+	map_reader_close(rd);
+	assert_int_equal(n, 1);
+	assert_string_equal(rejs[0].field, "direction");
+	regfree(&ref[0].re);
+}
+
 int
 main(void)
 {
@@ -1041,6 +1123,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trim_case, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_conditions_and_all_rejects,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capture, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_default, setup,
 		    teardown),

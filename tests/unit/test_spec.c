@@ -165,11 +165,11 @@ check_invariants(const struct spec *s)
 			const struct spec_src *srcs[32];
 			size_t ns = 0, m;
 
-			if (f->name[0] == '_') {
-				assert_int_equal(f->col, -1);
-				continue;	/* a scratch value */
-			}
-			assert_string_equal(e->cols[f->col].name, f->name);
+			if (f->name[0] == '_')
+				assert_int_equal(f->col, -1);	/* scratch */
+			else
+				assert_string_equal(e->cols[f->col].name,
+				    f->name);
 			srcs[ns++] = &f->src;
 			for (k = 0; k < f->nops; k++) {
 				const struct spec_op *op = &f->ops[k];
@@ -1317,6 +1317,24 @@ test_levels(void **state)
 	    "    <field name=\"event_time\" column=\"t\"/>\n"
 	    "  </target>\n"
 	    "</mapping>\n", csv);
+
+	static const char *const cond[] = {
+		":8: if=\"location=x\": no earlier field \"location\" in this target",
+		NULL,
+	};
+	expect_errors("levels-if.xml", HEAD
+	    "  <csv/>\n"
+	    "  <target entity=\"tracking_event\">\n"
+	    "    <field name=\"carrier\" const=\"SF\"/>\n"
+	    "    <field name=\"waybill\" column=\"w\"><capture regex=\"x\" group=\"0\" "
+	    "optional=\"true\" if=\"carrier=SF|DHL\"/></field>\n"
+	    "    <field name=\"event_code\" column=\"e\"/>\n"
+	    "    <field name=\"status\" const=\"lost\"><upper if=\"location=x\"/>"
+	    "</field>\n"
+	    "    <field name=\"location\" column=\"l\"/>\n"
+	    "    <field name=\"event_time\" column=\"t\"/>\n"
+	    "  </target>\n"
+	    "</mapping>\n", cond);
 
 	/* a good one: heads nest by path, children by parent= */
 	s = expect_ok("levels-ok.xml", HEAD
