@@ -1417,9 +1417,14 @@ map_xml_value(void *arg, const struct spec_src *src, size_t *len)
 		/* lazily, at the node of the source's level (still held:
 		 * see eval_level); an XPath that fails makes the file fail
 		 * at the next record */
-		quiet_begin(x);
-		eval_slot(x, (size_t)src->slot, node);
-		quiet_end(x);
+		if (x->fast[src->slot] != NULL)
+			eval_slot(x, (size_t)src->slot, node);	/* no libxml2
+								   errors */
+		else {
+			quiet_begin(x);
+			eval_slot(x, (size_t)src->slot, node);
+			quiet_end(x);
+		}
 	}
 	if (src->slot < 0 || (size_t)src->slot >= x->spec->nslots ||
 	    x->vals[src->slot] == NULL) {

@@ -43,6 +43,8 @@ struct path {
 struct map_xpath {
 	struct path	 path[MAX_PATHS];
 	size_t		 n;
+	xmlDocPtr	 doc;		/* the document doc_interned is of */
+	int		 doc_interned;
 };
 
 static int
@@ -272,10 +274,18 @@ map_xpath_eval(struct map_xpath *xp, xmlNodePtr node, int *owned)
 	xmlNodePtr best = NULL, hit;
 	size_t i;
 
-	/* the parser interns names in its dictionary (checked on the
-	 * node itself, not assumed) */
-	int interned = node->doc != NULL && node->doc->dict != NULL &&
-	    xmlDictOwns(node->doc->dict, node->name) == 1;
+	/* the parser interns names in its dictionary: checked once per
+	 * document on a node of it, not assumed */
+	int interned = 0;
+
+	if (node->doc != NULL && node->doc->dict != NULL) {
+		if (node->doc != xp->doc) {
+			xp->doc = node->doc;
+			xp->doc_interned = xmlDictOwns(node->doc->dict,
+			    node->name) == 1;
+		}
+		interned = xp->doc_interned;
+	}
 
 	for (i = 0; i < xp->n; i++) {
 		hit = walk(&xp->path[i], node, 0, interned);
