@@ -36,7 +36,9 @@ state() {
 SEED=${CRASH_SEED:-$(date +%s)}
 echo "# crash test seed $SEED (replay: CRASH_SEED=$SEED)"
 # rnd I MAX: the I-th number of the seeded sequence, in 1..MAX
-rnd() { awk -v s="$SEED" -v i="$1" -v m="$2" 'BEGIN { srand(s); for (j = 0; j < i; j++) x = rand(); print 1 + int(x * m) }'; }
+# (Park-Miller's generator, exact in awk's doubles: mawk's rand() repeats
+# itself for large seeds)
+rnd() { awk -v s="$SEED" -v i="$1" -v m="$2" 'BEGIN { x = s % 2147483646 + 1; for (j = 0; j < i; j++) x = (x * 16807) % 2147483647; print 1 + int(x / 2147483647 * m) }'; }
 
 A=$T/clean
 home "$A"; mkinputs "$A"
