@@ -1620,16 +1620,26 @@ step_eq(const struct step *a, const struct step *b)
  * a record if its parent is an ancestor of the records, and an
  * ancestor's element text is not known until after its records.
  */
+/* How many leading steps path shares with the record path; *p and *r
+ * are the two paths' lengths. */
+static size_t
+common_steps(const struct loader *ld, const char *path, size_t *p, size_t *r)
+{
+	struct step P[64], R[64];
+	size_t c;
+
+	*p = path_steps(ld->s, path, P, 64);
+	*r = path_steps(ld->s, ld->s->record_path, R, 64);
+	for (c = 0; c < *p && c < *r && step_eq(&P[c], &R[c]); c++)
+		;
+	return c;
+}
+
 static void
 check_context_path(struct loader *ld, xmlNode *n, const struct spec_context *cx)
 {
-	struct step P[64], R[64];
-	size_t p, r, c;
+	size_t p, r, c = common_steps(ld, cx->path, &p, &r);
 
-	p = path_steps(ld->s, cx->path, P, 64);
-	r = path_steps(ld->s, ld->s->record_path, R, 64);
-	for (c = 0; c < p && c < r && step_eq(&P[c], &R[c]); c++)
-		;
 	if (c + 1 < p)
 		spec_err(ld, n, "context \"%s\": %s is not a child of an "
 		    "ancestor of the records (%s), so its value would be "
@@ -1651,13 +1661,8 @@ check_context_path(struct loader *ld, xmlNode *n, const struct spec_context *cx)
 static void
 check_head_path(struct loader *ld, xmlNode *n, const struct spec_level *lv)
 {
-	struct step P[64], R[64];
-	size_t p, r, c;
+	size_t p, r, c = common_steps(ld, lv->path, &p, &r);
 
-	p = path_steps(ld->s, lv->path, P, 64);
-	r = path_steps(ld->s, ld->s->record_path, R, 64);
-	for (c = 0; c < p && c < r && step_eq(&P[c], &R[c]); c++)
-		;
 	if (c < p || p >= r)
 		spec_err(ld, n, "level \"%s\": head %s does not enclose the "
 		    "records (%s)", lv->name, lv->path, ld->s->record_path);

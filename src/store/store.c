@@ -360,13 +360,9 @@ store_file_get(struct store *s, int64_t id, struct store_file *out)
 		out->src_mtime_ns = sqlite3_column_int64(st, 11);
 		out->duplicate_of = sqlite3_column_int64(st, 12);
 	}
+	rc = lookup_done(s, st, rc);
 	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_error("store step-failed error=\"%s\"", sqlite3_errmsg(s->db));
-	return -1;
+	return rc;
 }
 
 int
