@@ -329,7 +329,8 @@ compile(struct parse *p, long line, const char *key, const char *raw,
 		free(out.s);
 		return -1;
 	}
-	qsort(m->ph, m->nph, sizeof *m->ph, str_cmp);
+	if (m->nph > 0)
+		qsort(m->ph, m->nph, sizeof *m->ph, str_cmp);
 	m->text = out.s;
 	return 0;
 }
@@ -547,7 +548,8 @@ load_file(struct locale_cat *lc, struct diag *d)
 		return p.errors;
 	parse_text(&p, buf, len);
 	free(buf);
-	qsort(lc->m, lc->n, sizeof *lc->m, message_cmp);
+	if (lc->n > 0)
+		qsort(lc->m, lc->n, sizeof *lc->m, message_cmp);
 	return p.errors;
 }
 
@@ -711,7 +713,8 @@ catalog_load(const char *dir, struct diag *d)
 		lc->path = xasprintf("%s/%s", dir, de->d_name);
 	}
 	closedir(dp);
-	qsort(cat->loc, cat->n, sizeof *cat->loc, locale_cmp);
+	if (cat->n > 0)
+		qsort(cat->loc, cat->n, sizeof *cat->loc, locale_cmp);
 	for (i = 0; i < sizeof required / sizeof *required; i++) {
 		if (!catalog_has_locale(cat, required[i])) {
 			diag_add(d, dir, 0, "no %s.cat: zh and en are both "

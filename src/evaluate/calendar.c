@@ -567,7 +567,8 @@ cross_check(struct parse *p)
 		    "week (e.g. weekend sat sun)");
 	calendar_date_format(p->from, b);
 	calendar_date_format(p->to, c);
-	qsort(p->e, p->ne, sizeof *p->e, entry_cmp);
+	if (p->ne > 0)
+		qsort(p->e, p->ne, sizeof *p->e, entry_cmp);
 	for (i = 0; i < p->ne; i++) {
 		e = &p->e[i];
 		prev = i > 0 && p->e[i - 1].day == e->day ? &p->e[i - 1] :
@@ -590,7 +591,8 @@ cross_check(struct parse *p)
 			    "day: a make-up working day replaces a day off",
 			    a, wd_long[weekday(e->day)]);
 	}
-	qsort(p->prov, p->nprov, sizeof *p->prov, range_cmp);
+	if (p->nprov > 0)
+		qsort(p->prov, p->nprov, sizeof *p->prov, range_cmp);
 	for (i = 0; i < p->nprov; i++) {
 		calendar_date_format(p->prov[i].from, a);
 		if (p->valid_line && (p->prov[i].from < p->from ||
