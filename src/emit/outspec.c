@@ -741,11 +741,24 @@ walk_time(struct loader *ld, xmlNode *n, struct outspec_column *c)
 		check_time_format(ld, n, c->time_format, c->type);
 	if (c->zone == NULL)
 		return;
-	if (c->type == COL_DATE)
+	if (c->type == COL_DATE) {
 		out_err(ld, n, "timezone on date column \"%s\": a date is "
 		    "written as it is stored, never shifted",
 		    ld->s->dataset->cols[c->src].name);
-	else if (!timeparse_zone_valid(c->zone))
+		return;
+	}
+	/* UTC is no zone: the writer then needs no lookup */
+	if (strcmp(c->zone, "UTC") == 0 || strcmp(c->zone, "Etc/UTC") == 0 ||
+	    strcmp(c->zone, "Z") == 0 || strcmp(c->zone, "+00:00") == 0) {
+		free(c->zone);
+		c->zone = NULL;
+		if (c->time_format == NULL)
+			c->time_format = xstrdup(c->type == COL_TIME_MS ?
+			    "%Y-%m-%dT%H:%M:%S.%f%:z" :
+			    "%Y-%m-%dT%H:%M:%S%:z");
+		return;
+	}
+	if (!timeparse_zone_valid(c->zone))
 		out_err(ld, n, "unknown time zone \"%s\" (use an IANA name "
 		    "such as Asia/Shanghai, or +hh:mm)", c->zone);
 }
