@@ -421,6 +421,37 @@ has_control(const char *s)
  * Syntax.
  */
 
+/*
+ * Does cd start its output with something of its own (glibc's "UTF-16"
+ * and "UTF-32" write a byte order mark)?  The CSV writer converts row
+ * by row and returns to the initial state after each, which would
+ * repeat it on every row: "a" twice from the initial state must cost
+ * twice what "a" costs once.
+ */
+static int
+encoding_adds_prefix(iconv_t cd)
+{
+	char a[] = "aa", out[64], *in, *o;
+	size_t inleft, oleft, one, two;
+
+	in = a;
+	inleft = 1;
+	o = out;
+	oleft = sizeof out;
+	if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1)
+		return 0;	/* no "a" at all: rows will say so */
+	one = sizeof out - oleft;
+	iconv(cd, NULL, NULL, NULL, NULL);
+	in = a;
+	inleft = 2;
+	o = out;
+	oleft = sizeof out;
+	if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1)
+		return 0;
+	two = sizeof out - oleft;
+	return two != 2 * one;
+}
+
 static void
 walk_csv(struct loader *ld, xmlNode *n)
 {
@@ -439,8 +470,14 @@ walk_csv(struct loader *ld, xmlNode *n)
 		else {
 			if ((cd = iconv_open(enc, "UTF-8")) == (iconv_t)-1)
 				out_err(ld, n, "unknown encoding \"%s\"", enc);
-			else
+			else {
+				if (encoding_adds_prefix(cd))
+					out_err(ld, n, "encoding \"%s\" writes a "
+					    "byte order mark of its own; name the "
+					    "byte order (%sLE or %sBE)", enc, enc,
+					    enc);
 				iconv_close(cd);
+			}
 			s->encoding = enc;
 		}
 	}

@@ -634,6 +634,16 @@ test_syntax_errors(void **state)
 	    "  <csv encoding=\"NOPE-42\" delimiter=\";\" quote=\";\"/>\n"
 	    "  <column name=\"a\" source=\"waybill\"/>\n"
 	    "</output>\n", csv);
+	expect_error("utf16.xml", HEAD
+	    "  <csv encoding=\"UTF-16\"/>\n"
+	    "  <column name=\"a\" source=\"waybill\"/>\n"
+	    "</output>\n",
+	    ":3: encoding \"UTF-16\" writes a byte order mark of its own; "
+	    "name the byte order (UTF-16LE or UTF-16BE)");
+	outspec_free(expect_ok("utf16le.xml", HEAD
+	    "  <csv encoding=\"UTF-16LE\" delimiter=\"tab\"/>\n"
+	    "  <column name=\"a\" source=\"waybill\"/>\n"
+	    "</output>\n"));
 	expect_error("xmlenc.xml", HEAD
 	    "  <xml root=\"Root\" record=\"Item\" encoding=\"NOPE-42\"/>\n"
 	    "  <column name=\"a\" source=\"waybill\"/>\n"

@@ -798,6 +798,63 @@ test_refused_rows(void **state)
 	outspec_free(s);
 }
 
+/* A stateful encoding (escape sequences switch character sets): each
+ * row, and a refused one, leaves the file in its initial state. */
+static void
+test_other_encodings(void **state)
+{
+	static const struct value rows[][8] = {
+		{ T("delay"), T("S"), T("p"), T("en"), T("2026-11-26T03:32:07Z"),
+		  NUL, T("配達遅延"), T("x") },
+		{ T("delay"), T("S"), T("p"), T("en"), T("2026-11-26T03:32:07Z"),
+		  NUL, T("遅延 𠮷"), T("x") },	/* 𠮷 is not in JIS X 0208 */
+		{ T("lost"), T("S"), T("p"), T("en"), T("2026-11-26T03:32:07Z"),
+		  NUL, T("紛失"), T("x") },
+	};
+	struct outspec *s;
+	struct out o;
+	char *text;
+
+	(void)state;
+	s = load_text(HEAD_DS("notice")
+	    "  <csv encoding=\"ISO-2022-JP\" line-end=\"lf\"/>\n"
+	    "  <column name=\"種類\" source=\"kind\"/>\n"
+	    "  <column name=\"件名\" source=\"title\"/>\n"
+	    "</output>\n");
+	out_open(&o, s);
+	assert_int_equal(out_row(&o, rows[0]), 0);
+	assert_int_equal(out_row(&o, rows[1]), WRITER_REFUSED);
+	assert_string_equal(o.err, "row 2: character U+20BB7 cannot be "
+	    "written in ISO-2022-JP");
+	assert_int_equal(out_row(&o, rows[2]), 0);
+	out_close(&o);
+	/* every line starts in ASCII: "\x1b$B" opens, "\x1b(B" closes */
+	assert_memory_equal(o.buf, "\x1b$B", 3);
+	assert_non_null(memmem(o.buf, o.len, "\x1b(B,\x1b$B", 7));
+	assert_non_null(memmem(o.buf, o.len, "\x1b(B\nlost,\x1b$B", 12));
+	text = decode("ISO-2022-JP", o.buf, o.len);
+	assert_string_equal(text, "種類,件名\ndelay,配達遅延\nlost,紛失\n");
+	free(text);
+	free(o.buf);
+	outspec_free(s);
+
+	/* Excel's "Unicode text": UTF-16LE, tab-separated */
+	s = load_text(HEAD_DS("notice")
+	    "  <csv encoding=\"UTF-16LE\" delimiter=\"tab\"/>\n"
+	    "  <column name=\"Kind\" source=\"kind\"/>\n"
+	    "  <column name=\"Title\" source=\"title\"/>\n"
+	    "</output>\n");
+	out_open(&o, s);
+	assert_int_equal(out_row(&o, rows[1]), 0);
+	out_close(&o);
+	assert_memory_equal(o.buf, "K\0i\0n\0d\0\t\0", 10);
+	text = decode("UTF-16LE", o.buf, o.len);
+	assert_string_equal(text, "Kind\tTitle\r\ndelay\t遅延 𠮷\r\n");
+	free(text);
+	free(o.buf);
+	outspec_free(s);
+}
+
 static void
 test_header_encoding(void **state)
 {
@@ -897,6 +954,7 @@ main(void)
 		cmocka_unit_test(test_xml),
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_refused_rows),
+		cmocka_unit_test(test_other_encodings),
 		cmocka_unit_test(test_header_encoding),
 		cmocka_unit_test(test_fd_and_io),
 	};
