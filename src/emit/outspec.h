@@ -86,8 +86,9 @@ struct outspec {
 	struct outspec_ns *ns;
 	size_t		 nns;
 	int		 indent;
-	/* XML and JSON Lines: a NULL value is left out (0) or written
-	 * (XML: an empty element or attribute; JSON: null) */
+	/* XML and JSON Lines: a NULL value is left out (0; XML's
+	 * default) or written (XML: an empty element or attribute; JSON:
+	 * null, JSON Lines' default) */
 	int		 write_null;
 
 	struct outspec_codetable *tables;
