@@ -130,8 +130,12 @@ put_cell(struct csv_writer *w, FILE *fp, const char *s, int last)
 	if (guard || strchr(s, w->s->delimiter) != NULL ||
 	    strchr(s, w->s->quote) != NULL || strpbrk(s, "\r\n") != NULL) {
 		fputc(w->s->quote, fp);
-		if (guard)
+		if (guard) {
+			/* the guard is content: doubled if it is the quote */
+			if (w->s->quote == '\'')
+				fputc('\'', fp);
 			fputc('\'', fp);
+		}
 		for (p = s; *p != '\0'; p++) {
 			if (*p == w->s->quote)
 				fputc(w->s->quote, fp);

@@ -479,6 +479,20 @@ test_formula_guard(void **state)
 	free(got);
 	outspec_free(s);
 
+	/* the guard is content: with ' as the quote it is doubled */
+	s = load_text(HEAD_DS("notice")
+	    "  <csv quote=\"'\" line-end=\"lf\" header=\"false\"/>\n"
+	    "  <column name=\"a\" source=\"kind\"/>\n"
+	    "  <column name=\"b\" source=\"subject\"/>\n"
+	    "  <column name=\"h\" source=\"text\"/>\n"
+	    "</output>\n");
+	got = write_all(s, &rows[0][0], 8, 2, NULL);
+	assert_string_equal(got,
+	    "'''=1+2','''+cmd|'' /C calc''!A0','''quoted'\n"
+	    "'a,b',a;b,'''='\n");
+	free(got);
+	outspec_free(s);
+
 	/* a tab-separated file */
 	s = load_text(HEAD_DS("notice")
 	    "  <csv delimiter=\"tab\" line-end=\"lf\" header=\"false\"/>\n"
