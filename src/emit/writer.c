@@ -396,6 +396,11 @@ make_cell(struct writer *w, size_t ci, const struct value *row,
 			diag_set(errbuf, errlen, "not valid UTF-8");
 			return -1;
 		}
+		/* cells are NUL-ended: a NUL inside would cut the text */
+		if (memchr(v->text, '\0', v->len) != NULL) {
+			diag_set(errbuf, errlen, "holds a NUL byte");
+			return -1;
+		}
 		text = v->text;
 		break;
 	}

@@ -754,6 +754,13 @@ test_refused_rows(void **state)
 	    "UTF-8");
 
 	memcpy(bad, good, sizeof bad);
+	bad[6].text = "a\0b";		/* would be cut short */
+	bad[6].len = 3;
+	assert_int_equal(out_row(&o, bad), WRITER_REFUSED);
+	assert_string_equal(o.err, "row 2 column \"Title\" (title): holds a "
+	    "NUL byte");
+
+	memcpy(bad, good, sizeof bad);
 	bad[6].kind = VAL_INT;		/* a caller's mistake */
 	assert_int_equal(out_row(&o, bad), WRITER_REFUSED);
 	assert_string_equal(o.err, "row 2 column \"Title\" (title): an "
