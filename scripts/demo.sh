@@ -10,6 +10,9 @@ mkdir -p "$demo/etc"
 cp -R "$top/inbox" "$demo/inbox"
 sed -e "s|^home .*|home        $demo|" \
     -e "s|^mappings .*|mappings    $top/mappings|" \
+    -e "s|^calendars .*|calendars   $top/etc/calendars|" \
+    -e "s|^catalog .*|catalog     $top/etc/catalog|" \
+    -e "s|^outputs .*|outputs     $top/mappings/out|" \
     -e "s|^settle .*|settle      0|" \
     "$top/etc/crossdock.conf" > "$demo/etc/crossdock.conf"
 cd "$demo"

@@ -307,8 +307,15 @@ cmd_check(const struct common *o)
 
 	if (c == NULL)
 		return EX_CONFIG;
-	printf("%s: ok: %zu partners, %zu mapping specs\n", c->path,
+	printf("%s: ok: %zu partners, %zu mapping specs", c->path,
 	    c->npartners, c->nspecs);
+	if (c->outputs)
+		printf(", %zu output specs", c->noutspecs);
+	if (c->cals)
+		printf(", %zu calendars", calendar_set_count(c->cals));
+	if (c->cat)
+		printf(", message catalogue %s", c->catalog);
+	putchar('\n');
 	config_free(c);
 	return EX_OK;
 }

@@ -63,6 +63,9 @@ static const struct directive directives[] = {
 	{ "archive",	TOP,	 1, 0 },
 	{ "quarantine",	TOP,	 1, 0 },
 	{ "staging",	TOP,	 1, 0 },
+	{ "calendars",	TOP,	 1, 0 },
+	{ "catalog",	TOP,	 1, 0 },
+	{ "outputs",	TOP,	 1, 0 },
 	{ "settle",	TOP,	 1, 0 },
 	{ "poll",	TOP,	 1, 0 },
 	{ "partner",	TOP,	 2, 0 },	/* ID { */
@@ -103,6 +106,13 @@ static const char *const kinds[] = {
 	"merchant", "carrier", "warehouse", "bank", "customs", "odr", NULL,
 };
 
+/* The path directives, in this order (see config_load). */
+static const char *const path_names[] = {
+	"home", "store", "mappings", "archive", "quarantine", "staging",
+	"calendars", "catalog", "outputs",
+};
+#define NPATHS	(sizeof path_names / sizeof path_names[0])
+
 struct parse {
 	const char	*file;
 	struct diag	*d;
@@ -111,8 +121,8 @@ struct parse {
 	int		 specs_loaded;	/* spec_load_dir succeeded */
 	int		 specs_folder;	/* the mappings folder has a schema */
 	/* raw relative paths, resolved once "home" is known */
-	char		*raw[6];
-	int		 seen[6];
+	char		*raw[NPATHS];
+	int		 seen[NPATHS];
 };
 
 /* Split a line into tokens; quoted strings may hold spaces and \" \\.
@@ -233,16 +243,13 @@ set_once(struct parse *p, long lineno, char **dst, const char *v,
 static void
 top_directive(struct parse *p, long lineno, char **tok)
 {
-	static const char *const paths[] = {
-		"home", "store", "mappings", "archive", "quarantine", "staging",
-	};
 	size_t i;
 
-	for (i = 0; i < 6; i++) {
-		if (strcmp(tok[0], paths[i]) == 0) {
+	for (i = 0; i < NPATHS; i++) {
+		if (strcmp(tok[0], path_names[i]) == 0) {
 			if (p->seen[i])
 				diag_add(p->d, p->file, lineno,
-				    "%s given twice", paths[i]);
+				    "%s given twice", path_names[i]);
 			else
 				p->raw[i] = xstrdup(tok[1]);
 			p->seen[i] = (int)lineno;
@@ -605,15 +612,17 @@ finish_partner(struct parse *p, struct partner *pt)
 struct config *
 config_load(const char *path, struct diag *d)
 {
-	static const char *const defaults[] = {
+	/* calendars, catalog and outputs have no default: unset, they
+	 * are not loaded */
+	static const char *const defaults[NPATHS] = {
 		NULL, "var/crossdock.db", "mappings", "var/archive",
-		"var/quarantine", "var/staging",
+		"var/quarantine", "var/staging", NULL, NULL, NULL,
 	};
 	struct parse p = { .file = path, .d = d, .default_settle = 2000 };
 	struct config *c;
 	struct partner *pt = NULL;
 	int in_sftp = 0;
-	char *line = NULL, *tok[MAXTOK], *dir, **dst[6];
+	char *line = NULL, *tok[MAXTOK], *dir, **dst[NPATHS];
 	size_t cap = 0, i, j, before = diag_count(d);
 	long lineno = 0;
 	FILE *fp;
@@ -727,10 +736,26 @@ config_load(const char *path, struct diag *d)
 	dst[3] = &c->archive;
 	dst[4] = &c->quarantine;
 	dst[5] = &c->staging;
-	for (i = 1; i < 6; i++)
-		*dst[i] = join(c->home, p.raw[i] ? p.raw[i] : defaults[i]);
-	for (i = 0; i < 6; i++)
+	dst[6] = &c->calendars;
+	dst[7] = &c->catalog;
+	dst[8] = &c->outputs;
+	for (i = 1; i < NPATHS; i++)
+		if (p.raw[i] || defaults[i])
+			*dst[i] = join(c->home, p.raw[i] ? p.raw[i] :
+			    defaults[i]);
+	for (i = 0; i < NPATHS; i++)
 		free(p.raw[i]);
+
+	/* the evaluate and emit stages' data, checked at start like the
+	 * mapping specs: working-day calendars, the zh/en message
+	 * catalogues, the output specs */
+	if (c->calendars)
+		c->cals = calendar_load_dir(c->calendars, d);
+	if (c->catalog)
+		c->cat = catalog_load(c->catalog, d);	/* checks it whole */
+	if (c->outputs)
+		(void)outspec_load_dir(c->outputs, &c->outspecs,
+		    &c->noutspecs, d);
 
 	p.specs_loaded = spec_load_dir(c->mappings, &c->specs, &c->nspecs,
 	    d) == 0;
@@ -816,6 +841,14 @@ config_free(struct config *c)
 	free(c->home);
 	free(c->store);
 	free(c->mappings);
+	free(c->calendars);
+	free(c->catalog);
+	free(c->outputs);
+	calendar_set_free(c->cals);
+	catalog_free(c->cat);
+	for (i = 0; i < c->noutspecs; i++)
+		outspec_free(c->outspecs[i]);
+	free(c->outspecs);
 	free(c->archive);
 	free(c->quarantine);
 	free(c->staging);

@@ -15,6 +15,9 @@
 
 #include <stddef.h>
 
+#include "../emit/catalog.h"
+#include "../emit/outspec.h"
+#include "../evaluate/calendar.h"
 #include "../map/spec.h"
 #include "../util/diag.h"
 
@@ -106,6 +109,14 @@ struct config {
 	size_t		 npartners;
 	struct spec	**specs;
 	size_t		 nspecs;
+	/* optional: unset, nothing is loaded */
+	char		*calendars;	/* working-day calendars, XX.cal */
+	char		*catalog;	/* zh.cat, en.cat */
+	char		*outputs;	/* output specs + output.rng */
+	struct calendar_set *cals;
+	struct catalog	*cat;
+	struct outspec	**outspecs;
+	size_t		 noutspecs;
 };
 
 /* Load path.  Every problem goes into d; NULL if there was any. */

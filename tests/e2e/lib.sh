@@ -33,6 +33,9 @@ home() {
 	mkdir -p "$_h/etc" "$_h/inbox"
 	sed -e "s|^home .*|home        $_h|" \
 	    -e "s|^mappings .*|mappings    $TOP/mappings|" \
+	    -e "s|^calendars .*|calendars   $TOP/etc/calendars|" \
+	    -e "s|^catalog .*|catalog     $TOP/etc/catalog|" \
+	    -e "s|^outputs .*|outputs     $TOP/mappings/out|" \
 	    -e "s|^settle .*|settle      0|" \
 	    "$TOP/etc/crossdock.conf" > "$_h/etc/crossdock.conf"
 	for p in $(sed -n 's/^partner \([^ ]*\) {/\1/p' "$_h/etc/crossdock.conf"); do
