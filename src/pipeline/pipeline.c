@@ -611,8 +611,7 @@ apply_file(struct pipeline *pl, const struct partner *p,
 	}
 
 	f->status = FILE_APPLIED;	/* until judged */
-	if (store_file_insert(pl->store, f) == -1 ||
-	    store_savepoint(pl->store, "records") == -1)
+	if (store_file_insert(pl->store, f) == -1)
 		goto fail;
 	a.partner = p;
 	a.spec = spec;
@@ -635,6 +634,10 @@ apply_file(struct pipeline *pl, const struct partner *p,
 			goto fail;
 		a.targets[spec->targets[t].level] = 1;
 	}
+	/* The stages (temporary tables, made on first use) must outlive a
+	 * rollback to the savepoint: a rejected file is read again. */
+	if (store_savepoint(pl->store, "records") == -1)
+		goto fail;
 	if ((rc = apply_records(pl, &a, 1)) == -1)
 		goto fail;
 	judge(&a, rc, f, reason, sizeof v->reason);
