@@ -254,16 +254,16 @@ static int
 quarantine(struct pipeline *pl, const struct store_file *f)
 {
 	struct reason_buf b = { 0 };
-	char *dir, *qname, *rname, *src;
+	char *dir, *qname, *rname, *src, err[1024], esc[512], eerr[1024];
 	int rc = -1;
 
 	dir = xasprintf("%s/%s", pl->cfg->quarantine, f->partner);
 	qname = xasprintf("%lld-%s", (long long)f->id, f->name);
 	rname = xasprintf("%s.reason", qname);
 	src = xasprintf("%s/%s", pl->cfg->archive, f->archive_path);
+	err[0] = '\0';		/* set: a disk failure, logged at out */
 	if (fsio_mkdirs(dir, 0750) == -1) {
-		log_error("pipeline quarantine-failed partner=%s dir=%s "
-		    "error=\"%s\"", f->partner, dir, strerror(errno));
+		snprintf(err, sizeof err, "mkdir %s: %s", dir, strerror(errno));
 		goto out;
 	}
 	reason_add(&b, "file: %s\npartner: %s\nledger-id: %lld\nsha256: %s\n"
@@ -272,15 +272,21 @@ quarantine(struct pipeline *pl, const struct store_file *f)
 	    f->mapping ? f->mapping : "(none)", f->reason ? f->reason : "");
 	if (store_rejects_each(pl->store, f->id, reason_reject, &b) == -1)
 		goto out;
-	if (fsio_atomic_copy(src, dir, qname) == -1 ||
-	    fsio_atomic_write(dir, rname, b.s, b.len) == -1) {
-		log_error("pipeline quarantine-failed partner=%s file=%s "
-		    "error=\"%s\"", f->partner, qname, strerror(errno));
+	if (fsio_atomic_copy(src, dir, qname, err, sizeof err) == -1)
+		goto out;
+	if (fsio_atomic_write(dir, rname, b.s, b.len) == -1) {
+		snprintf(err, sizeof err, "write %s/%s: %s", dir, rname,
+		    strerror(errno));
 		goto out;
 	}
 	fsio_fsync_parent(dir);
 	rc = 0;
  out:
+	if (err[0])
+		log_error("pipeline quarantine-failed partner=%s file=\"%s\" "
+		    "error=\"%s\"", f->partner,
+		    log_esc(esc, sizeof esc, qname),
+		    log_esc(eerr, sizeof eerr, err));
 	free(b.s);
 	free(dir);
 	free(qname);
@@ -583,7 +589,7 @@ apply_file(struct pipeline *pl, const struct partner *p,
     struct verdict *v, const char *unrouted)
 {
 	struct apply a = { 0 };
-	char *reason = v->reason;
+	char *reason = v->reason, esc[512];
 	size_t t;
 	int rc;
 
@@ -664,8 +670,10 @@ apply_file(struct pipeline *pl, const struct partner *p,
 	apply_free(&a);
 	return 0;
  fail:
-	log_error("pipeline store-failed partner=%s file=\"%s\" error=\"%s\"",
-	    p->id, f->name, store_errmsg(pl->store));
+	/* logged where it failed (store.c) */
+	log_info("pipeline abandoned partner=%s file=\"%s\" reason=\"the "
+	    "store or the disk failed: nothing of it is applied\"", p->id,
+	    log_esc(esc, sizeof esc, f->name));
 	store_rollback(pl->store);
 	apply_free(&a);
 	return -1;
@@ -725,6 +733,25 @@ route(const struct file_rule *rule, const char *archived, char *why,
 
 /* ---- steps 1–3 ---------------------------------------------------- */
 
+/* Step 2's rename of the staged copy tmp into archdir/SHA256/name.
+ * 0, or -1 with err naming the step and the path. */
+static int
+archive(const char *tmp, const char *archdir, const char *shadir,
+    const char *name, char *err, size_t len)
+{
+	if (fsio_mkdirs(shadir, 0750) == -1) {
+		snprintf(err, len, "mkdir %s: %s", shadir, strerror(errno));
+		return -1;
+	}
+	if (fsio_publish(tmp, shadir, name, err, len) == -1)
+		return -1;
+	if (fsio_fsync_dir(archdir) == -1) {
+		snprintf(err, len, "fsync %s: %s", archdir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int64_t
 mtime_ns(const struct stat *sb)
 {
@@ -748,7 +775,7 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	struct verdict verdict;
 	char route_reason[600];
 	struct stat before, after;
-	char err[512], esc[512], *archdir = NULL, *shadir = NULL;
+	char err[1024], eerr[1024], esc[512], *archdir = NULL, *shadir = NULL;
 	char *tmp = NULL, *archived = NULL, *relarch = NULL;
 	int rc = -1, r;
 
@@ -766,7 +793,8 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	/* step 2: the archived copy is what we hash and parse */
 	archdir = xasprintf("%s/%s/%s", pl->cfg->archive, pl->today, p->id);
 	if (fsio_mkdirs(archdir, 0750) == -1) {
-		log_error("pipeline archive-failed dir=%s error=\"%s\"", archdir,
+		log_error("pipeline archive-failed partner=%s file=\"%s\" "
+		    "error=\"mkdir %s: %s\"", p->id, esc, archdir,
 		    strerror(errno));
 		goto out;
 	}
@@ -793,11 +821,10 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	}
 	crashpoint("staged");
 	shadir = xasprintf("%s/%s", archdir, f.sha256);
-	if (fsio_mkdirs(shadir, 0750) == -1 ||
-	    fsio_publish(tmp, shadir, name) == -1 ||
-	    fsio_fsync_dir(archdir) == -1) {
+	if (archive(tmp, archdir, shadir, name, err, sizeof err) == -1) {
 		log_error("pipeline archive-failed partner=%s file=\"%s\" "
-		    "error=\"%s\"", p->id, esc, strerror(errno));
+		    "error=\"%s\"", p->id, esc,
+		    log_esc(eerr, sizeof eerr, err));
 		unlink(tmp);
 		goto out;
 	}
