@@ -575,6 +575,33 @@ judge(struct apply *a, int rc, struct store_file *f, char *reason,
 	f->reason = reason;
 }
 
+/*
+ * A file about to be rejected: is its archived copy still readable, and
+ * the file that was hashed?  A reader takes a read error (EIO) for a
+ * broken file; read back whole, the copy tells a disk failure (the batch
+ * stops, nothing is committed, the source stays in its inbox) from the
+ * partner's fault.  0 intact, -1 (logged) not.
+ */
+static int
+archive_intact(const struct partner *p, const struct store_file *f,
+    const char *archived)
+{
+	char sha[65], esc[512], why[1024], ewhy[1024];
+
+	if (fsio_sha256_file(archived, sha) == -1)
+		snprintf(why, sizeof why, "read %s: %s", archived,
+		    strerror(errno));
+	else if (strcmp(sha, f->sha256) != 0)
+		snprintf(why, sizeof why, "%s has SHA-256 %s, not %s",
+		    archived, sha, f->sha256);
+	else
+		return 0;
+	log_error("pipeline archive-unreadable partner=%s file=\"%s\" "
+	    "error=\"%s\"", p->id, log_esc(esc, sizeof esc, f->name),
+	    log_esc(ewhy, sizeof ewhy, why));
+	return -1;
+}
+
 /* The caller's buffers behind f->reason and f->encoding, which outlive
  * apply_file(). */
 struct verdict {
@@ -589,16 +616,19 @@ apply_file(struct pipeline *pl, const struct partner *p,
     struct verdict *v, const char *unrouted)
 {
 	struct apply a = { 0 };
-	char *reason = v->reason, esc[512];
+	char *reason = v->reason, why[2048], ewhy[2048], esc[512];
 	size_t t;
 	int rc;
 
 	if (store_begin(pl->store) == -1)
 		return -1;
 	if (spec == NULL) {
-		if (unrouted != NULL)
+		if (unrouted != NULL) {
+			/* routing read the copy */
+			if (archive_intact(p, f, archived) == -1)
+				goto fail;
 			snprintf(reason, sizeof v->reason, "%s", unrouted);
-		else
+		} else
 			snprintf(reason, sizeof v->reason, "no file rule of "
 			    "partner %s matches the name '%s'", p->id, f->name);
 		f->status = FILE_REJECTED;
@@ -647,16 +677,37 @@ apply_file(struct pipeline *pl, const struct partner *p,
 	if ((rc = apply_records(pl, &a, 1)) == -1)
 		goto fail;
 	judge(&a, rc, f, reason, sizeof v->reason);
+	if (f->status == FILE_REJECTED && archive_intact(p, f, archived) == -1)
+		goto fail;
 	snprintf(v->encoding, sizeof v->encoding, "%s", a.encoding);
 	f->encoding = v->encoding[0] ? v->encoding : NULL;
 	if (f->status == FILE_REJECTED) {
 		unsigned long total = a.total, rejected = a.rejected;
+		char ferr[sizeof a.ferr];
+		int again;
 
 		/* Undo the records and the rejects, then record the rejects
 		 * alone so the operator sees every bad row of the file. */
+		memcpy(ferr, a.ferr, sizeof ferr);
+		a.ferr[0] = '\0';
 		if (store_rollback_to(pl->store, "records") == -1 ||
-		    apply_records(pl, &a, 0) == -1)
+		    (again = apply_records(pl, &a, 0)) == -1)
 			goto fail;
+		/* The same copy read twice tells the same story, unless the
+		 * disk failed once (a read error is a file-level error to the
+		 * reader): never reject a file for the disk's fault. */
+		if (again != rc || a.total != total ||
+		    strcmp(a.ferr, ferr) != 0) {
+			snprintf(why, sizeof why, "%s read twice gave two "
+			    "results: '%s', then '%s'", archived,
+			    ferr[0] ? ferr : "no error",
+			    a.ferr[0] ? a.ferr : "no error");
+			log_error("pipeline archive-unreadable partner=%s "
+			    "file=\"%s\" error=\"%s\"", p->id,
+			    log_esc(esc, sizeof esc, f->name),
+			    log_esc(ewhy, sizeof ewhy, why));
+			goto fail;
+		}
 		f->records_total = (int64_t)total;
 		f->records_rejected = (int64_t)rejected;
 	}
@@ -670,7 +721,7 @@ apply_file(struct pipeline *pl, const struct partner *p,
 	apply_free(&a);
 	return 0;
  fail:
-	/* logged where it failed (store.c) */
+	/* logged where it failed (store.c, archive_intact) */
 	log_info("pipeline abandoned partner=%s file=\"%s\" reason=\"the "
 	    "store or the disk failed: nothing of it is applied\"", p->id,
 	    log_esc(esc, sizeof esc, f->name));
