@@ -275,8 +275,8 @@ quarantine(struct pipeline *pl, const struct store_file *f)
 	if (fsio_atomic_copy(src, dir, qname, err, sizeof err) == -1)
 		goto out;
 	if (fsio_atomic_write(dir, rname, b.s, b.len) == -1) {
-		snprintf(err, sizeof err, "write %s/%s: %s", dir, rname,
-		    strerror(errno));
+		snprintf(err, sizeof err, "cannot write %s/%s: %s", dir,
+		    rname, strerror(errno));
 		goto out;
 	}
 	fsio_fsync_parent(dir);
