@@ -906,12 +906,12 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 		    "status=%s", p->id, esc, (long long)done.id,
 		    store_status_name(done.status));
 		pl->sum.files_received--;
-		if (src->ops == NULL) {
+		if (src->ops == NULL)
 			pl->sum.files_duplicate++;
-			rc = 0;
+		/* the whole row: a quarantine .reason says what the first
+		 * run's would have said */
+		if (store_file_get(pl->store, done.id, &done) != 1)
 			goto out;
-		}
-		done.received_at = NULL;
 		rc = finish(pl, &done, src);
 		goto out;
 	}

@@ -40,7 +40,7 @@ struct store {
 	sqlite3_stmt	*reject_insert;
 	/* text returned by lookups, owned here until the next lookup */
 	char		*strs[16];	/* 0: identity lookup; 1-6: outbound;
-					   8-12: store_file_get */
+					   8-13: store_file_get */
 };
 
 
@@ -398,8 +398,8 @@ store_file_get(struct store *s, int64_t id, struct store_file *out)
 
 	if (sqlite3_prepare_v2(s->db, "SELECT partner, name, sha256, size,"
 	    " mapping, status, archive_path, received_at, reprocess_of,"
-	    " src_dev, src_ino, src_mtime_ns, duplicate_of FROM inbound_file"
-	    " WHERE id=?",
+	    " src_dev, src_ino, src_mtime_ns, duplicate_of, reason"
+	    " FROM inbound_file WHERE id=?",
 	    -1, &st, NULL) != SQLITE_OK) {
 		report(s, "prepare", NULL, NULL);
 		return -1;
@@ -423,6 +423,7 @@ store_file_get(struct store *s, int64_t id, struct store_file *out)
 		out->src_ino = sqlite3_column_int64(st, 10);
 		out->src_mtime_ns = sqlite3_column_int64(st, 11);
 		out->duplicate_of = sqlite3_column_int64(st, 12);
+		out->reason = keep(s, 13, sqlite3_column_text(st, 13));
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
