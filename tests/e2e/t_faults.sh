@@ -58,12 +58,15 @@ INPUTS=$(cd "$SRC" && find . -type f | sed 's|^\./||' | sort)
 
 # dump HOME: the canonical dump, or a line saying it failed
 dump() { cx "$1" dump 2>&1 || echo "dump failed: exit $?"; }
-# state HOME: the dump and where every file is
+# state HOME: the dump, where every file is, what quarantine says
 state() {
 	dump "$1"
 	echo "--- files"
 	(cd "$1" && find inbox var/archive var/quarantine -type f 2>/dev/null |
 	    sort)
+	echo "--- reasons"
+	find "$1/var/quarantine" -name '*.reason' 2>/dev/null | sort |
+	    xargs -r cat
 }
 # The store less its partner rows: a batch records each partner when it
 # reaches it, so a stopped batch has not yet recorded the later ones.
