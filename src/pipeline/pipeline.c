@@ -35,6 +35,12 @@
  *   I3. Every step after the commit is idempotent and re-derivable from
  *       the ledger row, so a run killed at any instant and run again
  *       leaves the store as one clean run would.
+ *   I4. A disk or store failure (full disk, I/O error) stops the batch
+ *       (-1, exit 74), logged once where it is detected: before the
+ *       commit nothing of the file is kept, after it step 7 is left to
+ *       the next run (I3).  A read error on the archived copy is such a
+ *       failure, never the file's rejection: a file is rejected only if
+ *       its copy still has its hash and reads the same twice.
  * The parse always reads the archived copy, never the partner's file,
  * so what was applied is exactly what was archived and hashed.
  */
