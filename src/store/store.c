@@ -113,18 +113,18 @@ errtext(struct store *s, char *buf, size_t len)
 /*
  * Log a failure once, where it is detected: what failed, in which store
  * file, the statement or table (key=value, key NULL: none), and why:
- *   store exec-failed file=var/crossdock.db sql="COMMIT"
- *       error="disk I/O error (Input/output error)"
+ *   store exec-failed file=var/crossdock.db sql=COMMIT
+ *       error="disk I/O error (fsync)"
  * Callers only return -1; nobody logs the same failure again.  -1.
  */
 static int
 report(struct store *s, const char *what, const char *key, const char *value)
 {
-	char kv[256] = "", why[512];
+	char kv[256] = "", esc[224], why[512];
 
 	if (key != NULL)
 		snprintf(kv, sizeof kv, strchr(value, ' ') ? " %s=\"%s\"" :
-		    " %s=%s", key, value);
+		    " %s=%s", key, log_esc(esc, sizeof esc, value));
 	log_error("store %s-failed file=%s%s error=\"%s\"", what, s->path,
 	    kv, errtext(s, why, sizeof why));
 	return -1;
