@@ -14,7 +14,7 @@
 # column, one from a newer crossdock, one in a read-only folder.
 . tests/e2e/lib.sh
 set -f			# fault patterns are not file names
-PLAN=178
+PLAN=180
 echo "1..$PLAN"
 started=$(date +%s)
 
@@ -87,18 +87,20 @@ has "the clean batch rejects the file broken after good rows" \
 
 # The store after the first k files of the batch, k = 0..NFILES: a
 # faulted batch must leave one of these.
-k=0
+k=0; ran=0
 while [ $k -le "$NFILES" ]; do
 	P=$T/prefix
 	home "$P"
 	for f in $(echo "$ORDER" | head -n $k); do
 		cp "$SRC/$f" "$P/inbox/$f"
 	done
-	cx "$P" run --once >/dev/null 2>&1
+	cx "$P" run --once >/dev/null 2>&1 && ran=$((ran + 1))
 	files_dump "$P" > "$T/prefix.$k"
 	rm -rf "$P"
 	k=$((k + 1))
 done
+eq "the batch's first k files, k = 0..$NFILES, each run clean (exit 0)" \
+    "$ran" $((NFILES + 1))
 prefix_of() {
 	files_dump "$1" > "$T/got"
 	_k=0
@@ -135,7 +137,7 @@ fault_case() {
 	rm -rf "$B"; home "$B"; cp -R "$SRC/." "$B/inbox/"
 	cxf "$B" run --once
 	rc=$?
-	_what="$FAULT"
+	_what=$(echo $FAULT)
 	[ $rc = 74 ] && n_rc=$((n_rc + 1)) ||
 	    echo "# $_what: exit $rc, not 74"
 	grep -q ' FAIL ' "$T/fault.log" 2>/dev/null &&
@@ -216,6 +218,7 @@ FAULT="CROSSDOCK_FAULT_OPS=pwrite,fdatasync
     CROSSDOCK_FAULT_PATH=*/var/crossdock.db-wal CROSSDOCK_FAULT_AFTER=1000000"
 P=$T/trace; home "$P"; cp -R "$SRC/." "$P/inbox/"
 cxf "$P" run --once
+eq "the batch runs clean with the injector loaded, counting" "$?" 0
 rm -rf "$P"
 # the WAL's writes, and its fsyncs that end a commit (not the one that
 # begins the checkpoint at close, whose failure loses nothing)
