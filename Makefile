@@ -43,10 +43,12 @@ LIBOBJS	:= $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNITS	:= $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS := $(UNITS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN	 = $(BUILD)/crossdock
+# the tests' LD_PRELOAD fault injector (t_faults.sh)
+FAULTLIB = $(BUILD)/tests/fault.so
 
 .PHONY: all deps demo test unit e2e bench install clean
 
-all: $(BIN) crossdock
+all: $(BIN) crossdock $(FAULTLIB)
 
 crossdock: $(BIN)
 	@ln -sf $(BIN) crossdock
@@ -62,6 +64,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Isrc $(CFLAGS) $(WARN) -o $@ $< \
 	    $(LIBOBJS) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+$(FAULTLIB): tests/fault/fault.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $(LDFLAGS) -o $@ $< -ldl
 
 deps:
 	@sh scripts/deps.sh

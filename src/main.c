@@ -244,7 +244,8 @@ lock_store(const char *store)
 	store_dir(store);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0640)) == -1) {
-		fprintf(stderr, "crossdock: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "crossdock: cannot open the store's lock file "
+		    "%s: %s\n", path, strerror(errno));
 		free(path);
 		return -1;
 	}

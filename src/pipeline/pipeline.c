@@ -35,6 +35,12 @@
  *   I3. Every step after the commit is idempotent and re-derivable from
  *       the ledger row, so a run killed at any instant and run again
  *       leaves the store as one clean run would.
+ *   I4. A disk or store failure (full disk, I/O error) stops the batch
+ *       (-1, exit 74), logged once where it is detected: before the
+ *       commit nothing of the file is kept, after it step 7 is left to
+ *       the next run (I3).  A read error on the archived copy is such a
+ *       failure, never the file's rejection: a file is rejected only if
+ *       its copy still has its hash and reads the same twice.
  * The parse always reads the archived copy, never the partner's file,
  * so what was applied is exactly what was archived and hashed.
  */
@@ -254,16 +260,16 @@ static int
 quarantine(struct pipeline *pl, const struct store_file *f)
 {
 	struct reason_buf b = { 0 };
-	char *dir, *qname, *rname, *src;
+	char *dir, *qname, *rname, *src, err[1024], esc[512], eerr[1024];
 	int rc = -1;
 
 	dir = xasprintf("%s/%s", pl->cfg->quarantine, f->partner);
 	qname = xasprintf("%lld-%s", (long long)f->id, f->name);
 	rname = xasprintf("%s.reason", qname);
 	src = xasprintf("%s/%s", pl->cfg->archive, f->archive_path);
+	err[0] = '\0';		/* set: a disk failure, logged at out */
 	if (fsio_mkdirs(dir, 0750) == -1) {
-		log_error("pipeline quarantine-failed partner=%s dir=%s "
-		    "error=\"%s\"", f->partner, dir, strerror(errno));
+		snprintf(err, sizeof err, "mkdir %s: %s", dir, strerror(errno));
 		goto out;
 	}
 	reason_add(&b, "file: %s\npartner: %s\nledger-id: %lld\nsha256: %s\n"
@@ -272,15 +278,21 @@ quarantine(struct pipeline *pl, const struct store_file *f)
 	    f->mapping ? f->mapping : "(none)", f->reason ? f->reason : "");
 	if (store_rejects_each(pl->store, f->id, reason_reject, &b) == -1)
 		goto out;
-	if (fsio_atomic_copy(src, dir, qname) == -1 ||
-	    fsio_atomic_write(dir, rname, b.s, b.len) == -1) {
-		log_error("pipeline quarantine-failed partner=%s file=%s "
-		    "error=\"%s\"", f->partner, qname, strerror(errno));
+	if (fsio_atomic_copy(src, dir, qname, err, sizeof err) == -1)
+		goto out;
+	if (fsio_atomic_write(dir, rname, b.s, b.len) == -1) {
+		snprintf(err, sizeof err, "cannot write %s/%s: %s", dir,
+		    rname, strerror(errno));
 		goto out;
 	}
 	fsio_fsync_parent(dir);
 	rc = 0;
  out:
+	if (err[0])
+		log_error("pipeline quarantine-failed partner=%s file=\"%s\" "
+		    "error=\"%s\"", f->partner,
+		    log_esc(esc, sizeof esc, qname),
+		    log_esc(eerr, sizeof eerr, err));
 	free(b.s);
 	free(dir);
 	free(qname);
@@ -569,6 +581,33 @@ judge(struct apply *a, int rc, struct store_file *f, char *reason,
 	f->reason = reason;
 }
 
+/*
+ * A file about to be rejected: is its archived copy still readable, and
+ * the file that was hashed?  A reader takes a read error (EIO) for a
+ * broken file; read back whole, the copy tells a disk failure (the batch
+ * stops, nothing is committed, the source stays in its inbox) from the
+ * partner's fault.  0 intact, -1 (logged) not.
+ */
+static int
+archive_intact(const struct partner *p, const struct store_file *f,
+    const char *archived)
+{
+	char sha[65], esc[512], why[1024], ewhy[1024];
+
+	if (fsio_sha256_file(archived, sha) == -1)
+		snprintf(why, sizeof why, "read %s: %s", archived,
+		    strerror(errno));
+	else if (strcmp(sha, f->sha256) != 0)
+		snprintf(why, sizeof why, "%s has SHA-256 %s, not %s",
+		    archived, sha, f->sha256);
+	else
+		return 0;
+	log_error("pipeline archive-unreadable partner=%s file=\"%s\" "
+	    "error=\"%s\"", p->id, log_esc(esc, sizeof esc, f->name),
+	    log_esc(ewhy, sizeof ewhy, why));
+	return -1;
+}
+
 /* The caller's buffers behind f->reason and f->encoding, which outlive
  * apply_file(). */
 struct verdict {
@@ -583,16 +622,19 @@ apply_file(struct pipeline *pl, const struct partner *p,
     struct verdict *v, const char *unrouted)
 {
 	struct apply a = { 0 };
-	char *reason = v->reason;
+	char *reason = v->reason, why[2048], ewhy[2048], esc[512];
 	size_t t;
 	int rc;
 
 	if (store_begin(pl->store) == -1)
 		return -1;
 	if (spec == NULL) {
-		if (unrouted != NULL)
+		if (unrouted != NULL) {
+			/* routing read the copy */
+			if (archive_intact(p, f, archived) == -1)
+				goto fail;
 			snprintf(reason, sizeof v->reason, "%s", unrouted);
-		else
+		} else
 			snprintf(reason, sizeof v->reason, "no file rule of "
 			    "partner %s matches the name '%s'", p->id, f->name);
 		f->status = FILE_REJECTED;
@@ -611,8 +653,7 @@ apply_file(struct pipeline *pl, const struct partner *p,
 	}
 
 	f->status = FILE_APPLIED;	/* until judged */
-	if (store_file_insert(pl->store, f) == -1 ||
-	    store_savepoint(pl->store, "records") == -1)
+	if (store_file_insert(pl->store, f) == -1)
 		goto fail;
 	a.partner = p;
 	a.spec = spec;
@@ -635,19 +676,44 @@ apply_file(struct pipeline *pl, const struct partner *p,
 			goto fail;
 		a.targets[spec->targets[t].level] = 1;
 	}
+	/* The stages (temporary tables, made on first use) must outlive a
+	 * rollback to the savepoint: a rejected file is read again. */
+	if (store_savepoint(pl->store, "records") == -1)
+		goto fail;
 	if ((rc = apply_records(pl, &a, 1)) == -1)
 		goto fail;
 	judge(&a, rc, f, reason, sizeof v->reason);
+	if (f->status == FILE_REJECTED && archive_intact(p, f, archived) == -1)
+		goto fail;
 	snprintf(v->encoding, sizeof v->encoding, "%s", a.encoding);
 	f->encoding = v->encoding[0] ? v->encoding : NULL;
 	if (f->status == FILE_REJECTED) {
 		unsigned long total = a.total, rejected = a.rejected;
+		char ferr[sizeof a.ferr];
+		int again;
 
 		/* Undo the records and the rejects, then record the rejects
 		 * alone so the operator sees every bad row of the file. */
+		memcpy(ferr, a.ferr, sizeof ferr);
+		a.ferr[0] = '\0';
 		if (store_rollback_to(pl->store, "records") == -1 ||
-		    apply_records(pl, &a, 0) == -1)
+		    (again = apply_records(pl, &a, 0)) == -1)
 			goto fail;
+		/* The same copy read twice tells the same story, unless the
+		 * disk failed once (a read error is a file-level error to the
+		 * reader): never reject a file for the disk's fault. */
+		if (again != rc || a.total != total ||
+		    strcmp(a.ferr, ferr) != 0) {
+			snprintf(why, sizeof why, "%s read twice gave two "
+			    "results: '%s', then '%s'", archived,
+			    ferr[0] ? ferr : "no error",
+			    a.ferr[0] ? a.ferr : "no error");
+			log_error("pipeline archive-unreadable partner=%s "
+			    "file=\"%s\" error=\"%s\"", p->id,
+			    log_esc(esc, sizeof esc, f->name),
+			    log_esc(ewhy, sizeof ewhy, why));
+			goto fail;
+		}
 		f->records_total = (int64_t)total;
 		f->records_rejected = (int64_t)rejected;
 	}
@@ -661,8 +727,10 @@ apply_file(struct pipeline *pl, const struct partner *p,
 	apply_free(&a);
 	return 0;
  fail:
-	log_error("pipeline store-failed partner=%s file=\"%s\" error=\"%s\"",
-	    p->id, f->name, store_errmsg(pl->store));
+	/* logged where it failed (store.c, archive_intact) */
+	log_info("pipeline abandoned partner=%s file=\"%s\" reason=\"the "
+	    "store or the disk failed: nothing of it is applied\"", p->id,
+	    log_esc(esc, sizeof esc, f->name));
 	store_rollback(pl->store);
 	apply_free(&a);
 	return -1;
@@ -722,6 +790,25 @@ route(const struct file_rule *rule, const char *archived, char *why,
 
 /* ---- steps 1–3 ---------------------------------------------------- */
 
+/* Step 2's rename of the staged copy tmp into archdir/SHA256/name.
+ * 0, or -1 with err naming the step and the path. */
+static int
+archive(const char *tmp, const char *archdir, const char *shadir,
+    const char *name, char *err, size_t len)
+{
+	if (fsio_mkdirs(shadir, 0750) == -1) {
+		snprintf(err, len, "mkdir %s: %s", shadir, strerror(errno));
+		return -1;
+	}
+	if (fsio_publish(tmp, shadir, name, err, len) == -1)
+		return -1;
+	if (fsio_fsync_dir(archdir) == -1) {
+		snprintf(err, len, "fsync %s: %s", archdir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int64_t
 mtime_ns(const struct stat *sb)
 {
@@ -745,7 +832,7 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	struct verdict verdict;
 	char route_reason[600];
 	struct stat before, after;
-	char err[512], esc[512], *archdir = NULL, *shadir = NULL;
+	char err[1024], eerr[1024], esc[512], *archdir = NULL, *shadir = NULL;
 	char *tmp = NULL, *archived = NULL, *relarch = NULL;
 	int rc = -1, r;
 
@@ -763,7 +850,8 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	/* step 2: the archived copy is what we hash and parse */
 	archdir = xasprintf("%s/%s/%s", pl->cfg->archive, pl->today, p->id);
 	if (fsio_mkdirs(archdir, 0750) == -1) {
-		log_error("pipeline archive-failed dir=%s error=\"%s\"", archdir,
+		log_error("pipeline archive-failed partner=%s file=\"%s\" "
+		    "error=\"mkdir %s: %s\"", p->id, esc, archdir,
 		    strerror(errno));
 		goto out;
 	}
@@ -790,11 +878,10 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 	}
 	crashpoint("staged");
 	shadir = xasprintf("%s/%s", archdir, f.sha256);
-	if (fsio_mkdirs(shadir, 0750) == -1 ||
-	    fsio_publish(tmp, shadir, name) == -1 ||
-	    fsio_fsync_dir(archdir) == -1) {
+	if (archive(tmp, archdir, shadir, name, err, sizeof err) == -1) {
 		log_error("pipeline archive-failed partner=%s file=\"%s\" "
-		    "error=\"%s\"", p->id, esc, strerror(errno));
+		    "error=\"%s\"", p->id, esc,
+		    log_esc(eerr, sizeof eerr, err));
 		unlink(tmp);
 		goto out;
 	}
@@ -825,12 +912,12 @@ process(struct pipeline *pl, const struct partner *p, int fd,
 		    "status=%s", p->id, esc, (long long)done.id,
 		    store_status_name(done.status));
 		pl->sum.files_received--;
-		if (src->ops == NULL) {
+		if (src->ops == NULL)
 			pl->sum.files_duplicate++;
-			rc = 0;
+		/* the whole row: a quarantine .reason says what the first
+		 * run's would have said */
+		if (store_file_get(pl->store, done.id, &done) != 1)
 			goto out;
-		}
-		done.received_at = NULL;
 		rc = finish(pl, &done, src);
 		goto out;
 	}

@@ -16,10 +16,12 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -30,6 +32,7 @@
 
 struct store {
 	sqlite3		*db;
+	char		*path;		/* for log lines */
 	sqlite3_stmt	*by_identity;
 	sqlite3_stmt	*by_content;
 	sqlite3_stmt	*file_insert;
@@ -37,7 +40,7 @@ struct store {
 	sqlite3_stmt	*reject_insert;
 	/* text returned by lookups, owned here until the next lookup */
 	char		*strs[16];	/* 0: identity lookup; 1-6: outbound;
-					   8-12: store_file_get */
+					   8-13: store_file_get */
 };
 
 
@@ -68,30 +71,80 @@ store_errmsg(struct store *s)
 	return sqlite3_errmsg(s->db);
 }
 
-static int
-exec(struct store *s, const char *sql)
+/* SQLite's message for the last error, with the step of an I/O error
+ * and the system's error when SQLite kept it ("disk I/O error (fsync)",
+ * "disk I/O error (write: No space left on device)"). */
+static const char *
+errtext(struct store *s, char *buf, size_t len)
 {
-	char *msg = NULL;
+	static const struct {
+		int		 code;
+		const char	*step;
+	} steps[] = {
+		{ SQLITE_IOERR_READ, "read" },
+		{ SQLITE_IOERR_SHORT_READ, "read" },
+		{ SQLITE_IOERR_WRITE, "write" },
+		{ SQLITE_IOERR_FSYNC, "fsync" },
+		{ SQLITE_IOERR_DIR_FSYNC, "fsync of the folder" },
+		{ SQLITE_IOERR_TRUNCATE, "truncate" },
+		{ SQLITE_IOERR_FSTAT, "fstat" },
+		{ SQLITE_IOERR_SHMOPEN, "open of the -shm file" },
+		{ SQLITE_IOERR_SHMSIZE, "size of the -shm file" },
+		{ SQLITE_IOERR_SHMMAP, "map of the -shm file" },
+	};
+	int code = sqlite3_extended_errcode(s->db);
+	int sys = sqlite3_system_errno(s->db);
+	const char *step = NULL;
+	size_t i;
 
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("store exec-failed sql=\"%s\" error=\"%s\"", sql,
-		    msg ? msg : sqlite3_errmsg(s->db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (steps[i].code == code)
+			step = steps[i].step;
+	if (step == NULL)
+		snprintf(buf, len, "%s", sqlite3_errmsg(s->db));
+	else if (sys != 0)
+		snprintf(buf, len, "%s (%s: %s)", sqlite3_errmsg(s->db), step,
+		    strerror(sys));
+	else
+		snprintf(buf, len, "%s (%s)", sqlite3_errmsg(s->db), step);
+	return buf;
+}
+
+/*
+ * Log a failure once, where it is detected: what failed, in which store
+ * file, the statement or table (key=value, key NULL: none), and why:
+ *   store exec-failed file=var/crossdock.db sql=COMMIT
+ *       error="disk I/O error (fsync)"
+ * Callers only return -1; nobody logs the same failure again.  -1.
+ */
+static int
+report(struct store *s, const char *what, const char *key, const char *value)
+{
+	char kv[256] = "", esc[224], why[512];
+
+	if (key != NULL)
+		snprintf(kv, sizeof kv, strchr(value, ' ') ? " %s=\"%s\"" :
+		    " %s=%s", key, log_esc(esc, sizeof esc, value));
+	log_error("store %s-failed file=%s%s error=\"%s\"", what, s->path,
+	    kv, errtext(s, why, sizeof why));
+	return -1;
 }
 
 static int
+exec(struct store *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return report(s, "exec", "sql", sql);
+	return 0;
+}
+
+/* Prepare a statement kept for the store's life.  0, or -1 (not
+ * logged: store_open reports through its errbuf, others log). */
+static int
 prepare(struct store *s, sqlite3_stmt **st, const char *sql)
 {
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
-	    NULL) != SQLITE_OK) {
-		log_error("store prepare-failed error=\"%s\"",
-		    sqlite3_errmsg(s->db));
-		return -1;
-	}
-	return 0;
+	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    st, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 struct store *
@@ -99,6 +152,7 @@ store_open(const char *path, char *errbuf, size_t errlen)
 {
 	struct store *s;
 	struct stat sb;
+	char why[512], *dir;
 
 	/* A store reached through a link or with a second name can be
 	 * corrupted by a process that locks the other name. */
@@ -114,25 +168,27 @@ store_open(const char *path, char *errbuf, size_t errlen)
 			return NULL;
 		}
 	}
+	/* Every failure below is reported once, through errbuf, naming the
+	 * store: "PATH: migration 3: database or disk is full". */
 	s = xcalloc(1, sizeof *s);
+	s->path = xstrdup(path);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		snprintf(errbuf, errlen, "%s: %s", path,
-		    s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		if (s->db == NULL)
+			snprintf(why, sizeof why, "cannot open");
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
-	if (exec(s, "PRAGMA journal_mode=WAL") ||
-	    exec(s, "PRAGMA synchronous=FULL") ||
-	    exec(s, "PRAGMA foreign_keys=ON") ||
-	    exec(s, "PRAGMA cache_size=-8192")) {
-		snprintf(errbuf, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;"
+	    " PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	    " PRAGMA cache_size=-8192", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
+	if (store_schema_migrate(s->db, why, sizeof why) == -1 ||
+	    store_schema_verify(s->db, why, sizeof why) == -1) {
+		snprintf(errbuf, errlen, "%s: %s", path, why);
+		goto out;
 	}
-	if (store_schema_migrate(s->db, errbuf, errlen) == -1 ||
-	    store_schema_verify(s->db, errbuf, errlen) == -1)
-		goto fail;
 	if (prepare(s, &s->by_identity,
 	    "SELECT id, status, archive_path FROM inbound_file WHERE "
 	    "partner=? AND sha256=? AND name=? AND src_dev=? AND src_ino=? "
@@ -155,12 +211,21 @@ store_open(const char *path, char *errbuf, size_t errlen)
 	    " WHERE id=?") ||
 	    prepare(s, &s->reject_insert,
 	    "INSERT OR REPLACE INTO row_reject (file_id, record_no, seq, line,"
-	    " field, rule, value, message) VALUES (?,?,?,?,?,?,?,?)")) {
-		snprintf(errbuf, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+	    " field, rule, value, message) VALUES (?,?,?,?,?,?,?,?)"))
 		goto fail;
-	}
 	return s;
  fail:
+	/* SQLite cannot say why it could not open: a folder in which it
+	 * cannot make the -wal and -shm files is the usual reason */
+	dir = xstrdup(path);
+	if (access(dirname(dir), W_OK) == -1)
+		snprintf(errbuf, errlen, "%s: the store's folder is not "
+		    "writable (%s)", path, strerror(errno));
+	else
+		snprintf(errbuf, errlen, "%s: %s", path, s->db ?
+		    errtext(s, why, sizeof why) : why);
+	free(dir);
+ out:
 	store_close(s);
 	return NULL;
 }
@@ -180,6 +245,7 @@ store_close(struct store *s)
 	for (i = 0; i < sizeof s->strs / sizeof s->strs[0]; i++)
 		free(s->strs[i]);
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
 }
 
@@ -238,8 +304,7 @@ exec_bound(struct store *s, const char *sql, int n, const char *const *p)
 	int i, rc;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("store prepare-failed error=\"%s\"",
-		    sqlite3_errmsg(s->db));
+		report(s, "prepare", NULL, NULL);
 		return -1;
 	}
 	for (i = 0; i < n; i++)
@@ -247,7 +312,7 @@ exec_bound(struct store *s, const char *sql, int n, const char *const *p)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		log_error("store step-failed error=\"%s\"", sqlite3_errmsg(s->db));
+		report(s, "step", NULL, NULL);
 		return -1;
 	}
 	return 0;
@@ -281,7 +346,7 @@ step_done(struct store *s, sqlite3_stmt *st)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE) {
-		log_error("store step-failed error=\"%s\"", sqlite3_errmsg(s->db));
+		report(s, "step", NULL, NULL);
 		return -1;
 	}
 	return 0;
@@ -297,7 +362,7 @@ lookup_done(struct store *s, sqlite3_stmt *st, int rc)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	log_error("store step-failed error=\"%s\"", sqlite3_errmsg(s->db));
+	report(s, "step", NULL, NULL);
 	return -1;
 }
 
@@ -333,11 +398,10 @@ store_file_get(struct store *s, int64_t id, struct store_file *out)
 
 	if (sqlite3_prepare_v2(s->db, "SELECT partner, name, sha256, size,"
 	    " mapping, status, archive_path, received_at, reprocess_of,"
-	    " src_dev, src_ino, src_mtime_ns, duplicate_of FROM inbound_file"
-	    " WHERE id=?",
+	    " src_dev, src_ino, src_mtime_ns, duplicate_of, reason"
+	    " FROM inbound_file WHERE id=?",
 	    -1, &st, NULL) != SQLITE_OK) {
-		log_error("store prepare-failed error=\"%s\"",
-		    sqlite3_errmsg(s->db));
+		report(s, "prepare", NULL, NULL);
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, id);
@@ -359,6 +423,7 @@ store_file_get(struct store *s, int64_t id, struct store_file *out)
 		out->src_ino = sqlite3_column_int64(st, 10);
 		out->src_mtime_ns = sqlite3_column_int64(st, 11);
 		out->duplicate_of = sqlite3_column_int64(st, 12);
+		out->reason = keep(s, 13, sqlite3_column_text(st, 13));
 	}
 	rc = lookup_done(s, st, rc);
 	sqlite3_finalize(st);
@@ -379,8 +444,7 @@ store_file_reprocessed(struct store *s, int64_t id, int64_t *by)
 	*by = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) {
-		log_error("store step-failed error=\"%s\"",
-		    sqlite3_errmsg(s->db));
+		report(s, "step", NULL, NULL);
 		return -1;
 	}
 	return *by != 0;
@@ -685,7 +749,7 @@ prepare_built(struct store *s, sqlite3_stmt **st, const struct entity *e,
 	int rc = prepare(s, st, sql);
 
 	free(sql);
-	return rc;
+	return rc == -1 ? report(s, "prepare", "entity", e->name) : 0;
 }
 
 struct store_rows *
@@ -760,8 +824,7 @@ store_rows_insert(struct store_rows *r, const char *partner, int64_t file_id,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		log_error("store insert-failed entity=%s error=\"%s\"",
-		    r->entity->name, sqlite3_errmsg(r->store->db));
+		report(r->store, "insert", "entity", r->entity->name);
 		return -1;
 	}
 	r->staged++;
@@ -928,8 +991,7 @@ history(struct store_rows *r, const struct version *old, const char *outcome,
 	    " partner, row_key, file_id, record_no, outcome, by_file_id,"
 	    " by_record_no, row_data) VALUES (?,?,?,?,?,?,?,?,?)", -1, &st,
 	    NULL) != SQLITE_OK) {
-		log_error("store prepare-failed error=\"%s\"",
-		    sqlite3_errmsg(s->db));
+		report(s, "prepare", NULL, NULL);
 		rc = -1;
 		goto out;
 	}
@@ -944,8 +1006,7 @@ history(struct store_rows *r, const struct version *old, const char *outcome,
 	sqlite3_bind_text(st, 9, data, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	if (rc == -1)
-		log_error("store step-failed error=\"%s\"",
-		    sqlite3_errmsg(s->db));
+		report(s, "step", NULL, NULL);
 	sqlite3_finalize(st);
  out:
 	free(key);
@@ -1083,8 +1144,7 @@ walk(struct store_rows *r, struct settle *se, int apply)
 	}
 	rc = step == SQLITE_DONE ? 0 : -1;
 	if (rc == -1)
-		log_error("store walk-failed entity=%s error=\"%s\"",
-		    r->entity->name, sqlite3_errmsg(r->store->db));
+		report(r->store, "walk", "entity", r->entity->name);
  out:
 	sqlite3_reset(st);
 	version_clear(&row);
@@ -1208,8 +1268,7 @@ store_files_each(struct store *s, const char *status, store_file_cb cb,
 	    " reason, duplicate_of, received_at, archive_path,"
 	    " rows_redelivered, rows_amended, reprocess_of FROM inbound_file"
 	    " WHERE ?1 IS NULL OR status=?1 ORDER BY id", -1, &st, NULL)) {
-		log_error("store prepare-failed error=\"%s\"",
-		    sqlite3_errmsg(s->db));
+		report(s, "prepare", NULL, NULL);
 		return -1;
 	}
 	bind_opt_text(st, 1, status);
@@ -1356,8 +1415,7 @@ store_out_put(struct store *s, struct store_out *o)
 		    " status=?5, attempts=?6, next_attempt_at=?7, last_error=?8,"
 		    " delivered_at=?10 WHERE id=?11", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
-		log_error("store prepare-failed error=\"%s\"",
-		    sqlite3_errmsg(s->db));
+		report(s, "prepare", NULL, NULL);
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, o->partner, -1, SQLITE_STATIC);
@@ -1375,8 +1433,7 @@ store_out_put(struct store *s, struct store_out *o)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		log_error("store step-failed error=\"%s\"",
-		    sqlite3_errmsg(s->db));
+		report(s, "step", NULL, NULL);
 		return -1;
 	}
 	if (o->id == 0)
@@ -1422,8 +1479,7 @@ dump_query(struct store *s, FILE *fp, const char *table, const char *sql)
 	int i, n, rc;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("store dump-failed table=%s error=\"%s\"", table,
-		    sqlite3_errmsg(s->db));
+		report(s, "dump", "table", table);
 		return -1;
 	}
 	n = sqlite3_column_count(st);

@@ -80,9 +80,9 @@ int store_rollback_to(struct store *, const char *name);
 int store_partner_put(struct store *, const char *id, const char *kind,
     const char *name, const char *locale, const char *timezone);
 
-/* The ledger row id (archive_path, name, partner, status, mapping and
- * sha256 are filled, owned by the store until the next lookup).
- * 1 found, 0 none, -1 error. */
+/* The ledger row id (archive_path, name, partner, status, mapping,
+ * received_at, reason and sha256 are filled, strings owned by the store
+ * until the next lookup).  1 found, 0 none, -1 error. */
 int store_file_get(struct store *, int64_t id, struct store_file *out);
 /* The newest ledger row that reprocessed file id, if any: 1 (*by set),
  * 0 none, -1 error. */

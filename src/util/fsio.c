@@ -183,26 +183,36 @@ fsio_stage(int srcfd, const char *dir, char **tmppath, char sha256[65],
 }
 
 int
-fsio_publish(const char *tmppath, const char *dir, const char *name)
+fsio_publish(const char *tmppath, const char *dir, const char *name,
+    char *errbuf, size_t errlen)
 {
 	char *dst = xasprintf("%s/%s", dir, name);
-	int rc;
+	int rc, saved;
 
-	rc = rename(tmppath, dst);
+	if ((rc = rename(tmppath, dst)) == -1) {
+		saved = errno;
+		snprintf(errbuf, errlen, "rename %s to %s: %s", tmppath, dst,
+		    strerror(saved));
+		errno = saved;
+	} else if ((rc = fsio_fsync_dir(dir)) == -1) {
+		saved = errno;
+		snprintf(errbuf, errlen, "fsync %s: %s", dir, strerror(saved));
+		errno = saved;
+	}
 	free(dst);
-	if (rc == -1)
-		return -1;
-	return fsio_fsync_dir(dir);
+	return rc;
 }
 
 /* Publish tmp as dir/name, or (dir NULL, or publishing failed) unlink
- * it; tmp is freed either way and errno kept for the caller. */
+ * it; tmp is freed either way and errno kept for the caller (errbuf may
+ * be NULL). */
 static int
-settle(char *tmp, const char *dir, const char *name)
+settle(char *tmp, const char *dir, const char *name, char *errbuf,
+    size_t errlen)
 {
 	int saved;
 
-	if (dir && fsio_publish(tmp, dir, name) == 0) {
+	if (dir && fsio_publish(tmp, dir, name, errbuf, errlen) == 0) {
 		free(tmp);
 		return 0;
 	}
@@ -226,29 +236,39 @@ fsio_atomic_write(const char *dir, const char *name, const void *data,
 		saved = errno;
 		close(fd);
 		errno = saved;
-		return settle(tmp, NULL, NULL);
+		return settle(tmp, NULL, NULL, NULL, 0);
 	}
 	if (close(fd) == -1)
-		return settle(tmp, NULL, NULL);
-	return settle(tmp, dir, name);
+		return settle(tmp, NULL, NULL, NULL, 0);
+	return settle(tmp, dir, name, NULL, 0);
 }
 
 int
-fsio_atomic_copy(const char *src, const char *dir, const char *name)
+fsio_atomic_copy(const char *src, const char *dir, const char *name,
+    char *errbuf, size_t errlen)
 {
-	char *tmp = NULL, sha[65], err[256];
+	char *tmp = NULL, sha[65];
 	int64_t size;
 	int fd, rc, saved;
 
-	if ((fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	if ((fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		saved = errno;
+		snprintf(errbuf, errlen, "open %s: %s", src, strerror(saved));
+		errno = saved;
 		return -1;
-	rc = fsio_stage(fd, dir, &tmp, sha, &size, err, sizeof err);
+	}
+	rc = fsio_stage(fd, dir, &tmp, sha, &size, errbuf, errlen);
 	saved = errno;
 	close(fd);
 	errno = saved;
-	if (rc == -1)
+	if (rc == -1) {
+		/* fsio_stage cannot name what it read from */
+		if (strncmp(errbuf, "read: ", 6) == 0)
+			snprintf(errbuf, errlen, "read %s: %s", src,
+			    strerror(saved));
 		return -1;
-	return settle(tmp, dir, name);
+	}
+	return settle(tmp, dir, name, errbuf, errlen);
 }
 
 int

@@ -25,13 +25,17 @@ int fsio_fsync_parent(const char *path);
  */
 int fsio_stage(int srcfd, const char *dir, char **tmppath, char sha256[65],
     int64_t *size, char *errbuf, size_t errlen);
-/* Rename tmppath to dir/name (replacing it) and fsync dir. */
-int fsio_publish(const char *tmppath, const char *dir, const char *name);
+/* Rename tmppath to dir/name (replacing it) and fsync dir.  0, or -1
+ * with errbuf naming the step and path ("rename A to B: ...") and errno. */
+int fsio_publish(const char *tmppath, const char *dir, const char *name,
+    char *errbuf, size_t errlen);
 /* Write data atomically as dir/name.  0 or -1 (errno). */
 int fsio_atomic_write(const char *dir, const char *name, const void *data,
     size_t len);
-/* Copy the file src atomically to dir/name.  0 or -1 (errno). */
-int fsio_atomic_copy(const char *src, const char *dir, const char *name);
+/* Copy the file src atomically to dir/name.  0, or -1 with errbuf
+ * naming the step and path that failed, and errno. */
+int fsio_atomic_copy(const char *src, const char *dir, const char *name,
+    char *errbuf, size_t errlen);
 /* SHA-256 of a whole file, hex.  0 or -1 (errno). */
 int fsio_sha256_file(const char *path, char sha256[65]);
 

@@ -73,7 +73,8 @@ test_stage_hash(void **state)
 	/* FIPS 180-2 test vector for "abc" */
 	assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
-	assert_int_equal(fsio_publish(tmp, dir, "out.txt"), 0);
+	assert_int_equal(fsio_publish(tmp, dir, "out.txt", err, sizeof err),
+	    0);
 	free(tmp);
 	snprintf(src, sizeof src, "%s/out.txt", dir);
 	fp = fopen(src, "r");
@@ -89,7 +90,7 @@ test_stage_hash(void **state)
 static void
 test_atomic_write_and_mkdirs(void **state)
 {
-	char sub[160], path[200];
+	char sub[160], path[200], err[512], want[512];
 	struct stat sb;
 
 	(void)state;
@@ -100,10 +101,29 @@ test_atomic_write_and_mkdirs(void **state)
 	snprintf(path, sizeof path, "%s/x.reason", sub);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_size, 4);
-	assert_int_equal(fsio_atomic_copy(path, sub, "y"), 0);
+	assert_int_equal(fsio_atomic_copy(path, sub, "y", err, sizeof err), 0);
 	snprintf(path, sizeof path, "%s/y", sub);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_size, 4);
+
+	/* a failure names its step and path, and leaves no temporary */
+	snprintf(path, sizeof path, "%s/none", sub);
+	assert_int_equal(fsio_atomic_copy(path, sub, "z", err, sizeof err),
+	    -1);
+	snprintf(want, sizeof want, "open %s: No such file or directory",
+	    path);
+	assert_string_equal(err, want);
+	snprintf(path, sizeof path, "%s/y", sub);
+	snprintf(want, sizeof want, "%s/gone", sub);
+	assert_int_equal(fsio_atomic_copy(path, want, "z", err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "No such file or directory"));
+	snprintf(path, sizeof path, "%s/.tmp-none", sub);
+	assert_int_equal(fsio_publish(path, sub, "w", err, sizeof err), -1);
+	snprintf(want, sizeof want, "rename %s to %s/w: No such file or "
+	    "directory", path, sub);
+	assert_string_equal(err, want);
 }
 
 static void
