@@ -211,6 +211,7 @@ deliver_one(struct run *r, const char *name)
 		res = r->ops->put(r->h, path, name);
 
 	switch (res) {
+	case TRANSPORT_PUT_SAME:	/* the next commit compares it */
 	case TRANSPORT_PUT_CONFLICT:
 		if (prev == OUT_SENDING) {
 			log_info("deliver recovered partner=%s file=\"%s\" "
