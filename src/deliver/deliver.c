@@ -312,11 +312,16 @@ deliver_one(struct run *r, const char *name)
 	o.partner = r->p->id;
 	switch (o.status) {
 	case OUT_DELIVERED:
-		file_away(r, "sent", &o);	/* D4: a run died before this */
-		goto out;
 	case OUT_FAILED:
 	case OUT_CONFLICT:
-		file_away(r, "error", &o);
+		/* D4: a run died before filing it away, or the same content
+		 * was put in the outbox again: never sent twice */
+		log_info("deliver filed partner=%s file=\"%s\" id=%lld "
+		    "state=%s to=%s reason=already-recorded", r->p->id,
+		    log_esc(esc, sizeof esc, name), (long long)o.id,
+		    store_out_status_name(o.status),
+		    o.status == OUT_DELIVERED ? "sent" : "error");
+		file_away(r, o.status == OUT_DELIVERED ? "sent" : "error", &o);
 		goto out;
 	case OUT_PENDING:
 		if (r->dead || (o.next_attempt_at &&
