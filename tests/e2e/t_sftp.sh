@@ -253,15 +253,13 @@ check "it gave up within the connect timeout (${took}s)" [ "$took" -le 15 ]
 check "the silent server accepted the TCP connection" grep -q '^accepted ' "$T/silent.log"
 has "the error names the SSH handshake timeout" "$out" "sftp connect-failed partner=sfx host=127.0.0.1 port=$silent_port error=\"SSH handshake with [127.0.0.1]:$silent_port timed out after 3000 ms (the server accepted the connection but did not complete the handshake)\""
 has "the other partner's file was applied" "$out" "summary files_received=1 "
-# a refused port gives another answer, at once: the check above cannot
-# be passed by a server that is not there
+# a refused port gives another answer: the check above cannot be
+# passed by a server that is not there
 sed "s/port $silent_port\$/port $refused_port/" "$H5/etc/crossdock.conf" > "$H5/etc/refused.conf"
-start=$(date +%s)
 out=$(timeout 60 env CROSSDOCK_NOW=$NOW "$CROSSDOCK" run --once --config "$H5/etc/refused.conf" 2>&1); rc=$?
-took=$(( $(date +%s) - start ))
 eq "a refused port: the run exits 0" "$rc" 0
 has "a refused port is reported as refused" "$out" "sftp connect-failed partner=sfx host=127.0.0.1 port=$refused_port error=\"connect to [127.0.0.1]:$refused_port: Connection refused\""
-check "not as a handshake timeout, and at once (${took}s)" eval '! printf "%s" "$out" | grep -q "handshake" && [ "$took" -le 2 ]'
+check "and not as a handshake timeout" eval '! printf "%s" "$out" | grep -q "handshake"'
 
 # 9. the server's session killed, or stopped, mid-download
 awk 'BEGIN { print "运单号,状态码,时间,地点,网点,描述";
