@@ -1565,6 +1565,8 @@ keep_stable(const struct transport_file *f, void *arg)
 	const struct transport_list *first = arg;
 	const struct transport_file *g;
 
+	if (first->nfiles == 0)
+		return 0;	/* appeared since the first look */
 	g = bsearch(f, first->files, first->nfiles, sizeof *f, cmp_file);
 	return g && g->size == f->size && g->mtime_ns == f->mtime_ns;
 }
@@ -1578,9 +1580,12 @@ static int
 keep_marked(const struct transport_file *f, void *arg)
 {
 	struct marker_arg *ma = arg;
-	char *want = xasprintf("%s%s", f->name, ma->s->cfg->marker);
+	char *want;
 	int hit;
 
+	if (ma->mk->n == 0)
+		return 0;	/* no marker at all (and bsearch wants a base) */
+	want = xasprintf("%s%s", f->name, ma->s->cfg->marker);
 	hit = bsearch(&want, ma->mk->v, ma->mk->n, sizeof *ma->mk->v,
 	    cmp_str) != NULL;
 	free(want);

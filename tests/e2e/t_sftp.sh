@@ -75,8 +75,12 @@ CONF
 } > "$H/etc/crossdock.conf"
 run() { CROSSDOCK_NOW=${NOW_:-$NOW} "$CROSSDOCK" run --once --config "$H/etc/crossdock.conf" "$@"; }
 # batch DESC: one batch of $H; stdout in $T/out, stderr in $T/log; checks
-# that it exits 0
-batch() { run >"$T/out" 2>"$T/log"; eq "$1: the batch exits 0" "$?" 0; }
+# that it exits 0 (else shows the end of its log)
+batch() {
+	run >"$T/out" 2>"$T/log"; _brc=$?
+	eq "$1: the batch exits 0" "$_brc" 0
+	[ $_brc = 0 ] || tail -20 "$T/log" | sed 's/^/#   /'
+}
 # q CMD...: CMD's stdout; when CMD fails, its stderr and "!exit=N"
 # instead, so whatever compares the output fails and shows why
 q() {
