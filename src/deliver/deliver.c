@@ -170,9 +170,9 @@ transition(struct run *r, struct store_out *o, enum out_status to,
 		[OUT_FAILED] = "deliver-before-failed",
 		[OUT_CONFLICT] = "deliver-before-conflict",
 	};
-	const char *from = o->id == 0 ? "new" : store_out_status_name(o->status);
-	char subject[512], esc[512], wesc[1024];
 	int isnew = o->id == 0;
+	const char *from = isnew ? "new" : store_out_status_name(o->status);
+	char subject[512], esc[512], wesc[1024];
 
 	switch (to) {
 	case OUT_PENDING:
@@ -217,10 +217,10 @@ transition(struct run *r, struct store_out *o, enum out_status to,
 	switch (to) {
 	case OUT_PENDING:
 		if (isnew)
-			log_info("deliver queued partner=%s file=\"%s\" id=%lld "
-			    "state=%s->pending bytes=%lld sha256=%s", r->p->id,
-			    esc, (long long)o->id, from, (long long)o->size,
-			    o->sha256);
+			log_info("deliver queued partner=%s file=\"%s\" "
+			    "id=%lld state=%s->pending bytes=%lld sha256=%s",
+			    r->p->id, esc, (long long)o->id, from,
+			    (long long)o->size, o->sha256);
 		else {
 			log_warn("deliver retry partner=%s file=\"%s\" id=%lld "
 			    "state=%s->pending attempts=%d next=%s "

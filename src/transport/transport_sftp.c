@@ -1584,7 +1584,7 @@ keep_marked(const struct transport_file *f, void *arg)
 	int hit;
 
 	if (ma->mk->n == 0)
-		return 0;	/* no marker at all (and bsearch wants a base) */
+		return 0;	/* no marker at all; bsearch wants a base */
 	want = xasprintf("%s%s", f->name, ma->s->cfg->marker);
 	hit = bsearch(&want, ma->mk->v, ma->mk->n, sizeof *ma->mk->v,
 	    cmp_str) != NULL;
