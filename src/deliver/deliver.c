@@ -4,18 +4,40 @@
  * Each outbox file has one outbound ledger row per (partner, name,
  * content).  Its states:
  *
- *	pending --attempt--> sending --ok--------> delivered  (file -> sent/)
- *	   ^                    |----retry------> pending     (backoff)
- *	   |                    |----conflict---> conflict    (file -> error/)
- *	   +--------------------+----give up----> failed      (file -> error/)
+ *	(new) ---> pending --attempt--> sending --ok--------> delivered
+ *	              ^                    |----retry------> pending
+ *	              |                    |----conflict---> conflict
+ *	              +--------------------+----give up----> failed
  *
- * "sending" is committed before the upload starts, so a run that dies
- * mid-upload is recognised: the next attempt finds the row in "sending";
- * if the partner's final name then exists, it is our own completed
- * upload whose outcome was never recorded, and the row becomes
- * delivered instead of a conflict.  Otherwise the transport's upload
- * (temporary name, EXCL, fsync, rename without overwrite) guarantees
- * the partner never sees a partial file and never gets one twice.
+ * A delivered file moves to outbox/sent/ID-NAME, a failed or conflicting
+ * one to outbox/error/ID-NAME, beside a delivery exception.  Only
+ * transition() changes a row's state: it persists the change, in one
+ * transaction with the exception a failure or conflict raises, and logs
+ * "deliver EVENT ... state=old->new".
+ *
+ * Invariants (t_sftp.sh and t_sftp_crash.sh check them, the latter by
+ * killing crossdock at every crash point named here):
+ *   D1. "sending" is durable before anything is sent
+ *       (deliver-before-put), so a run killed during an attempt is
+ *       recognised by the next one, which resumes that attempt: a kill
+ *       of crossdock is not a failed attempt and costs no retry.
+ *   D2. The transport publishes only whole files, never overwriting:
+ *       .NAME.part, fsync, rename (deliver-uploaded, deliver-renamed).
+ *       A .part of ours holding exactly our bytes is renamed as it is;
+ *       any other .part is replaced.
+ *   D3. A final name that already exists is compared with our file, by
+ *       size and by the SHA-256 of its content read back: it counts as
+ *       delivered only when the bytes are ours AND this row has made an
+ *       attempt before (resumed or retried), i.e. when it can be our own
+ *       upload whose outcome was never recorded.  Other content is a
+ *       conflict, and so are our bytes under a name we never tried to
+ *       send: never "delivered" on a name alone.
+ *   D4. The ledger says delivered (deliver-before-delivered) only after
+ *       the rename; filing the local copy into sent/ or error/ comes
+ *       after the ledger (deliver-recorded) and is redone by the next
+ *       run from the row's state.
+ * So a run killed at any instant and run again sends each (name,
+ * content) at most once and ends with the ledger a clean run leaves.
  *
  * Retries back off exponentially from backoff to backoff-max with
  * jitter (each delay drawn from [d/2, d]); after "retries" attempts, or
@@ -34,6 +56,7 @@
 
 #include "../map/timeparse.h"
 #include "../transport/transport.h"
+#include "../util/crashpoint.h"
 #include "../util/fsio.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
@@ -48,6 +71,7 @@ struct run {
 	int			 dead;		/* connection failed this run */
 	int64_t			 now;
 	char			 now_iso[21];
+	char			 next_iso[21];	/* a retry's next attempt */
 	struct deliver_summary	*sum;
 };
 
@@ -88,7 +112,7 @@ outbox_files(const char *dir, size_t *n)
 static void
 file_away(struct run *r, const char *sub, const struct store_out *o)
 {
-	char *dir, *src, *dst;
+	char *dir, *src, *dst, esc[512];
 
 	dir = xasprintf("%s/%s", r->p->outbox, sub);
 	src = xasprintf("%s/%s", r->p->outbox, o->name);
@@ -96,7 +120,8 @@ file_away(struct run *r, const char *sub, const struct store_out *o)
 	if (fsio_mkdirs(dir, 0750) == -1 || (rename(src, dst) == -1 &&
 	    errno != ENOENT))
 		log_error("deliver move-failed partner=%s file=\"%s\" to=%s "
-		    "error=\"%s\"", r->p->id, o->name, sub, strerror(errno));
+		    "error=\"%s\"", r->p->id, log_esc(esc, sizeof esc,
+		    o->name), sub, strerror(errno));
 	else {
 		fsio_fsync_dir(dir);
 		fsio_fsync_dir(r->p->outbox);
@@ -106,8 +131,10 @@ file_away(struct run *r, const char *sub, const struct store_out *o)
 	free(dst);
 }
 
+/* The next attempt's time into r->next_iso: backoff doubled per
+ * attempt so far, capped, with jitter. */
 static void
-schedule_retry(struct run *r, struct store_out *o, char *when)
+schedule_retry(struct run *r, const struct store_out *o)
 {
 	const struct sftp_cfg *sf = r->p->sftp;
 	int64_t d = sf->backoff_ms;
@@ -118,34 +145,139 @@ schedule_retry(struct run *r, struct store_out *o, char *when)
 	if (d > sf->backoff_max_ms)
 		d = sf->backoff_max_ms;
 	d = d / 2 + (int64_t)(arc4random_uniform((uint32_t)(d / 2 + 1)));
-	timeparse_format_utc(r->now + (d + 999) / 1000, when);
-	o->next_attempt_at = when;
+	timeparse_format_utc(r->now + (d + 999) / 1000, r->next_iso);
 }
 
+/*
+ * The one place an outbound row changes state; o->id 0 is a new row
+ * (to must be OUT_PENDING).  Sets what goes with the new state,
+ * persists the row in one transaction with the exception a failure or
+ * a conflict raises, logs "deliver EVENT ... state=old->new" and counts
+ * it in the summary.  why: the error for a retry, a failure or a
+ * conflict; how a delivery was made ("uploaded", "found-identical").
+ * 0, or -1 when the store failed (logged by the store; the row keeps
+ * its old state there and the caller stops).
+ */
 static int
-give_up(struct run *r, struct store_out *o, enum out_status st,
+transition(struct run *r, struct store_out *o, enum out_status to,
     const char *why)
 {
-	char subject[512];
+	/* crashpoint() names, by the state about to be persisted */
+	static const char *const before[] = {
+		[OUT_PENDING] = "deliver-before-pending",
+		[OUT_SENDING] = "deliver-before-sending",
+		[OUT_DELIVERED] = "deliver-before-delivered",
+		[OUT_FAILED] = "deliver-before-failed",
+		[OUT_CONFLICT] = "deliver-before-conflict",
+	};
+	int isnew = o->id == 0;
+	const char *from = isnew ? "new" : store_out_status_name(o->status);
+	char subject[512], esc[512], wesc[1024];
 
-	o->status = st;
-	o->next_attempt_at = NULL;
-	o->last_error = why;
-	if (store_out_put(r->store, o) == -1)
+	switch (to) {
+	case OUT_PENDING:
+		if (!isnew) {
+			schedule_retry(r, o);
+			o->next_attempt_at = r->next_iso;
+			o->last_error = why;
+		}
+		break;
+	case OUT_SENDING:
+		o->attempts++;
+		o->next_attempt_at = NULL;
+		break;
+	case OUT_DELIVERED:
+		o->delivered_at = r->now_iso;
+		o->next_attempt_at = NULL;
+		o->last_error = NULL;
+		break;
+	case OUT_FAILED:
+	case OUT_CONFLICT:
+		o->next_attempt_at = NULL;
+		o->last_error = why;
+		break;
+	}
+	o->status = to;
+	crashpoint(before[to]);
+	if (store_begin(r->store) == -1)
 		return -1;
+	if (store_out_put(r->store, o) == -1)
+		goto fail;
 	snprintf(subject, sizeof subject, "%s/%s", r->p->id, o->name);
-	if (store_exception_raise(r->store, st == OUT_CONFLICT ?
+	if ((to == OUT_FAILED || to == OUT_CONFLICT) &&
+	    store_exception_raise(r->store, to == OUT_CONFLICT ?
 	    "delivery_conflict" : "delivery_failed", r->p->id, subject, why,
 	    r->now_iso) == -1)
-		return -1;
-	log_error("deliver %s partner=%s file=\"%s\" attempts=%d error=\"%s\"",
-	    store_out_status_name(st), r->p->id, o->name, o->attempts, why);
-	file_away(r, "error", o);
-	if (st == OUT_CONFLICT)
-		r->sum->conflicts++;
-	else
-		r->sum->failed++;
+		goto fail;
+	if (store_commit(r->store) == -1)
+		goto fail;
+
+	log_esc(esc, sizeof esc, o->name);
+	log_esc(wesc, sizeof wesc, why ? why : "");
+	switch (to) {
+	case OUT_PENDING:
+		if (isnew)
+			log_info("deliver queued partner=%s file=\"%s\" "
+			    "id=%lld state=%s->pending bytes=%lld sha256=%s",
+			    r->p->id, esc, (long long)o->id, from,
+			    (long long)o->size, o->sha256);
+		else {
+			log_warn("deliver retry partner=%s file=\"%s\" id=%lld "
+			    "state=%s->pending attempts=%d next=%s "
+			    "error=\"%s\"", r->p->id, esc, (long long)o->id,
+			    from, o->attempts, o->next_attempt_at, wesc);
+			r->sum->retrying++;
+		}
+		break;
+	case OUT_SENDING:
+		log_info("deliver sending partner=%s file=\"%s\" id=%lld "
+		    "state=%s->sending attempts=%d", r->p->id, esc,
+		    (long long)o->id, from, o->attempts);
+		break;
+	case OUT_DELIVERED:
+		log_info("deliver delivered partner=%s file=\"%s\" id=%lld "
+		    "state=%s->delivered attempts=%d remote=%s how=%s",
+		    r->p->id, esc, (long long)o->id, from, o->attempts,
+		    r->p->sftp->outbox, wesc);
+		r->sum->delivered++;
+		break;
+	case OUT_FAILED:
+	case OUT_CONFLICT:
+		log_error("deliver %s partner=%s file=\"%s\" id=%lld "
+		    "state=%s->%s attempts=%d error=\"%s\"",
+		    store_out_status_name(to), r->p->id, esc, (long long)o->id,
+		    from, store_out_status_name(to), o->attempts, wesc);
+		if (to == OUT_CONFLICT)
+			r->sum->conflicts++;
+		else
+			r->sum->failed++;
+		break;
+	}
 	return 0;
+ fail:
+	store_rollback(r->store);
+	return -1;
+}
+
+/* One attempt's upload: the connection (opened lazily, once per run),
+ * then put. */
+static enum transport_put_result
+attempt(struct run *r, const char *path, const char *name)
+{
+	enum transport_put_result res;
+
+	if (r->h == NULL && (r->h = r->ops->open(r->p, r->cfg)) == NULL) {
+		r->dead = 1;
+		return TRANSPORT_PUT_RETRY;
+	}
+	res = r->ops->put(r->h, path, name);
+	if (res == TRANSPORT_PUT_RETRY) {
+		/* the session may be unusable now: no more this run */
+		r->ops->close(r->h);
+		r->h = NULL;
+		r->dead = 1;
+	}
+	return res;
 }
 
 static int
@@ -153,11 +285,11 @@ deliver_one(struct run *r, const char *name)
 {
 	const struct sftp_cfg *sf = r->p->sftp;
 	struct store_out o;
-	enum transport_put_result res;
-	enum out_status prev;
-	char sha[65], when[21], *path;
+	enum out_status to = OUT_PENDING;
+	const char *why = NULL;
+	char sha[65], esc[512], *path;
 	struct stat sb;
-	int found, rc = 0;
+	int found, resumed = 0, rc = 0;
 
 	path = xasprintf("%s/%s", r->p->outbox, name);
 	if (stat(path, &sb) == -1 || fsio_sha256_file(path, sha) == -1) {
@@ -172,93 +304,91 @@ deliver_one(struct run *r, const char *name)
 		o.name = name;
 		memcpy(o.sha256, sha, sizeof sha);
 		o.size = sb.st_size;
-		o.status = OUT_PENDING;
 		o.created_at = r->now_iso;
-		if (store_out_put(r->store, &o) == -1)
+		if (transition(r, &o, OUT_PENDING, NULL) == -1)
 			goto fail;
 	}
 	o.name = name;
 	o.partner = r->p->id;
 	switch (o.status) {
 	case OUT_DELIVERED:
-		file_away(r, "sent", &o);	/* a run died before this */
-		goto out;
 	case OUT_FAILED:
 	case OUT_CONFLICT:
-		file_away(r, "error", &o);
+		/* D4: a run died before filing it away, or the same content
+		 * was put in the outbox again: never sent twice */
+		log_info("deliver filed partner=%s file=\"%s\" id=%lld "
+		    "state=%s to=%s reason=already-recorded", r->p->id,
+		    log_esc(esc, sizeof esc, name), (long long)o.id,
+		    store_out_status_name(o.status),
+		    o.status == OUT_DELIVERED ? "sent" : "error");
+		file_away(r, o.status == OUT_DELIVERED ? "sent" : "error", &o);
 		goto out;
-	default:
-		break;
-	}
-	if (o.next_attempt_at && strcmp(o.next_attempt_at, r->now_iso) > 0) {
-		r->sum->waiting++;
-		goto out;
-	}
-	if (r->dead) {
-		r->sum->waiting++;
-		goto out;
-	}
-
-	prev = o.status;
-	o.status = OUT_SENDING;
-	o.attempts++;
-	if (store_out_put(r->store, &o) == -1)
-		goto fail;
-	if (r->h == NULL && (r->h = r->ops->open(r->p, r->cfg)) == NULL) {
-		res = TRANSPORT_PUT_RETRY;
-		r->dead = 1;
-	} else
-		res = r->ops->put(r->h, path, name);
-
-	switch (res) {
-	case TRANSPORT_PUT_CONFLICT:
-		if (prev == OUT_SENDING) {
-			log_info("deliver recovered partner=%s file=\"%s\" "
-			    "reason=earlier-attempt-completed", r->p->id, name);
-			goto delivered;
-		}
-		if (give_up(r, &o, OUT_CONFLICT, "the partner's outbox already "
-		    "has a file of this name; not overwritten") == -1)
-			goto fail;
-		goto out;
-	case TRANSPORT_PUT_OK:
- delivered:
-		o.status = OUT_DELIVERED;
-		o.delivered_at = r->now_iso;
-		o.next_attempt_at = NULL;
-		o.last_error = NULL;
-		if (store_out_put(r->store, &o) == -1)
-			goto fail;
-		log_info("deliver delivered partner=%s file=\"%s\" attempts=%d "
-		    "remote=%s", r->p->id, name, o.attempts, sf->outbox);
-		r->sum->delivered++;
-		file_away(r, "sent", &o);
-		goto out;
-	case TRANSPORT_PUT_FAILED:
-		if (give_up(r, &o, OUT_FAILED, "permanent upload error") == -1)
-			goto fail;
-		goto out;
-	case TRANSPORT_PUT_RETRY:
-		if (r->h && !r->dead) {
-			/* the session may be unusable now: reconnect next */
-			r->ops->close(r->h);
-			r->h = NULL;
-			r->dead = 1;
-		}
-		if (o.attempts >= sf->retries) {
-			if (give_up(r, &o, OUT_FAILED, "retries exhausted") == -1)
-				goto fail;
+	case OUT_PENDING:
+		if (r->dead || (o.next_attempt_at &&
+		    strcmp(o.next_attempt_at, r->now_iso) > 0)) {
+			r->sum->waiting++;
 			goto out;
 		}
-		o.status = OUT_PENDING;
-		o.last_error = "upload failed; will retry";
-		schedule_retry(r, &o, when);
-		if (store_out_put(r->store, &o) == -1)
+		if (transition(r, &o, OUT_SENDING, NULL) == -1)
 			goto fail;
-		log_warn("deliver retry partner=%s file=\"%s\" attempts=%d "
-		    "next=%s", r->p->id, name, o.attempts, when);
-		r->sum->retrying++;
-		goto out;
+		break;
+	case OUT_SENDING:
+		/* D1: a run died during this attempt; this one finishes it */
+		if (r->dead) {
+			r->sum->waiting++;
+			goto out;
+		}
+		resumed = 1;
+		log_info("deliver resume partner=%s file=\"%s\" id=%lld "
+		    "state=sending attempts=%d reason=interrupted", r->p->id,
+		    log_esc(esc, sizeof esc, name), (long long)o.id,
+		    o.attempts);
+		break;
+	}
+	crashpoint("deliver-before-put");
+
+	switch (attempt(r, path, name)) {
+	case TRANSPORT_PUT_OK:
+		to = OUT_DELIVERED;
+		why = "uploaded";
+		break;
+	case TRANSPORT_PUT_SAME:
+		/* D3: ours only if an earlier attempt of this row may have
+		 * published it without living to record it */
+		if (resumed || o.attempts > 1) {
+			to = OUT_DELIVERED;
+			why = "found-identical";
+		} else {
+			to = OUT_CONFLICT;
+			why = "the partner's outbox already has a file of this "
+			    "name with the same content, which no attempt of "
+			    "ours sent; not overwritten";
+		}
+		break;
+	case TRANSPORT_PUT_CONFLICT:
+		to = OUT_CONFLICT;
+		why = "the partner's outbox already has a file of this name "
+		    "with other content; not overwritten";
+		break;
+	case TRANSPORT_PUT_FAILED:
+		to = OUT_FAILED;
+		why = "permanent upload error";
+		break;
+	case TRANSPORT_PUT_RETRY:
+		if (o.attempts >= sf->retries) {
+			to = OUT_FAILED;
+			why = "retries exhausted";
+		} else {
+			to = OUT_PENDING;
+			why = "upload failed; will retry";
+		}
+		break;
+	}
+	if (transition(r, &o, to, why) == -1)
+		goto fail;
+	if (to != OUT_PENDING) {
+		crashpoint("deliver-recorded");
+		file_away(r, to == OUT_DELIVERED ? "sent" : "error", &o);
 	}
  out:
 	free(path);

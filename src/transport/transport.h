@@ -15,7 +15,12 @@
  *     that records the file is durable, and may be called again for a
  *     file already acked by a run that died: it must be idempotent;
  *   - put() publishes a file under its final name only when complete,
- *     never overwriting: an existing final name is a conflict.
+ *     never overwriting.  A final name that already exists is compared
+ *     with ours by size and by the SHA-256 of its content: the same
+ *     bytes are reported as such (an earlier attempt of ours may have
+ *     published them and died before it could record so), anything
+ *     else is a conflict.  Whether "the same bytes" means "delivered"
+ *     is the caller's decision: only it knows whether it tried before.
  */
 #ifndef CROSSDOCK_TRANSPORT_H
 #define CROSSDOCK_TRANSPORT_H
@@ -45,7 +50,11 @@ struct transport_list {
 
 enum transport_put_result {
 	TRANSPORT_PUT_OK,
-	TRANSPORT_PUT_CONFLICT,	/* final name exists: never overwritten */
+	TRANSPORT_PUT_SAME,	/* final name exists with our size and
+				   SHA-256: left as it is */
+	TRANSPORT_PUT_CONFLICT,	/* final name exists with other content
+				   (or is not a regular file): never
+				   overwritten */
 	TRANSPORT_PUT_RETRY,	/* network or server trouble: try later */
 	TRANSPORT_PUT_FAILED,	/* permanent (permission, no such folder) */
 };

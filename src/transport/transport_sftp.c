@@ -36,9 +36,13 @@
  *     An interrupted download restarts from zero on the next poll.
  *  5. put() writes .NAME.part (opened EXCL), fsyncs it where the server
  *     offers fsync@openssh.com, closes it, checks its size, then renames
- *     it to NAME.  The rename never replaces: an existing NAME is a
- *     conflict and is left untouched.  A killed upload leaves only the
- *     .part, which is ours and replaced by the next attempt.
+ *     it to NAME.  The rename never replaces: an existing NAME is left
+ *     untouched and compared with our file, by size and then by the
+ *     SHA-256 of its content read back (never by name or size alone):
+ *     the same bytes are TRANSPORT_PUT_SAME, anything else a conflict.
+ *     A killed upload leaves only the .part, which is ours: when it
+ *     holds exactly our bytes (same size and SHA-256) it is fsync'd and
+ *     renamed as it is, otherwise it is replaced by a new upload.
  *  6. ack() is idempotent: a source already gone counts as acked.  A
  *     marker is removed before its data file, so an orphan marker can
  *     never vouch for a later upload of the same name.
@@ -68,6 +72,7 @@
 #include <openssl/hmac.h>
 
 #include "../receive/scan.h"
+#include "../util/crashpoint.h"
 #include "../util/fsio.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
@@ -1560,6 +1565,8 @@ keep_stable(const struct transport_file *f, void *arg)
 	const struct transport_list *first = arg;
 	const struct transport_file *g;
 
+	if (first->nfiles == 0)
+		return 0;	/* appeared since the first look */
 	g = bsearch(f, first->files, first->nfiles, sizeof *f, cmp_file);
 	return g && g->size == f->size && g->mtime_ns == f->mtime_ns;
 }
@@ -1573,9 +1580,12 @@ static int
 keep_marked(const struct transport_file *f, void *arg)
 {
 	struct marker_arg *ma = arg;
-	char *want = xasprintf("%s%s", f->name, ma->s->cfg->marker);
+	char *want;
 	int hit;
 
+	if (ma->mk->n == 0)
+		return 0;	/* no marker at all; bsearch wants a base */
+	want = xasprintf("%s%s", f->name, ma->s->cfg->marker);
 	hit = bsearch(&want, ma->mk->v, ma->mk->n, sizeof *ma->mk->v,
 	    cmp_str) != NULL;
 	free(want);
@@ -1763,13 +1773,46 @@ staging_open(struct sftp_conn *s, char **path)
 	return -1;
 }
 
-static int
-sftp_fetch(void *h, const struct transport_file *f, int *fdp,
-    char **cleanup, char sha256[65])
+/* SHA-256 contexts: failures here are impossible or out of memory. */
+static EVP_MD_CTX *
+sha_new(void)
+{
+	EVP_MD_CTX *c;
+
+	if ((c = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		fatal("sftp sha256-init-failed");
+	return c;
+}
+
+static void
+sha_update(EVP_MD_CTX *c, const void *p, size_t n)
+{
+	if (EVP_DigestUpdate(c, p, n) != 1)
+		fatal("sftp sha256-update-failed");
+}
+
+/* The digest in lower-case hex. */
+static void
+sha_final(EVP_MD_CTX *c, char hex[65])
 {
 	static const char hexd[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen, i;
+
+	if (EVP_DigestFinal_ex(c, md, &mdlen) != 1)
+		fatal("sftp sha256-final-failed");
+	for (i = 0; i < mdlen && i < 32; i++) {
+		hex[2 * i] = hexd[md[i] >> 4];
+		hex[2 * i + 1] = hexd[md[i] & 15];
+	}
+	hex[2 * i] = '\0';
+}
+
+static int
+sftp_fetch(void *h, const struct transport_file *f, int *fdp,
+    char **cleanup, char sha256[65])
+{
 	EVP_MD_CTX *sha = NULL;
 	struct sftp_conn *s = h;
 	LIBSSH2_SFTP_ATTRIBUTES a;
@@ -1817,9 +1860,7 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 	}
 	/* hashed while streaming, so the pipeline takes the staged copy
 	 * over instead of reading and writing it once more */
-	if ((sha = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)
-		fatal("sftp sha256-init-failed");
+	sha = sha_new();
 	t0 = now_ms();
 	pace_start(s);
 	for (;;) {
@@ -1831,8 +1872,7 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 				log_status(s, "read", path, st);
 			goto out;
 		}
-		if (EVP_DigestUpdate(sha, s->buf, (size_t)n) != 1)
-			fatal("sftp sha256-update-failed");
+		sha_update(sha, s->buf, (size_t)n);
 		if (write_all(fd, s->buf, (size_t)n) == -1) {
 			log_error("sftp staging-write-failed partner=%s "
 			    "file=%s error=\"%s\"", s->id, tmp,
@@ -1883,13 +1923,7 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 	}
 	if (lseek(fd, 0, SEEK_SET) == -1)
 		goto out;
-	if (EVP_DigestFinal_ex(sha, md, &mdlen) != 1)
-		fatal("sftp sha256-final-failed");
-	for (i = 0; i < mdlen && i < 32; i++) {
-		sha256[2 * i] = hexd[md[i] >> 4];
-		sha256[2 * i + 1] = hexd[md[i] & 15];
-	}
-	sha256[2 * i] = '\0';
+	sha_final(sha, sha256);
 	log_info("sftp fetched partner=%s file=\"%s\" bytes=%lld ms=%lld",
 	    s->id, esc, (long long)got, (long long)(now_ms() - t0));
 	*fdp = fd;
@@ -1994,6 +2028,34 @@ put_status(long st)
 #define LOCAL_TROUBLE	(-2)	/* upload(): our side failed; retry later */
 
 /*
+ * fsync@openssh.com on an open handle where the server offers it (a
+ * server without it says op-unsupported, and then close is all we can
+ * do), then close it.  *synced says whether the server synced.  0, an
+ * SFTP status, or -1 (session broken).
+ */
+static long
+sync_close(struct sftp_conn *s, LIBSSH2_SFTP_HANDLE *rh, const char *path,
+    int *synced)
+{
+	long st;
+	int rc;
+
+	NB(s, rc, libssh2_sftp_fsync(rh));
+	*synced = rc == 0;
+	if (rc != 0) {
+		st = failed(s, rc, "fsync", path);
+		if (st != (long)LIBSSH2_FX_OP_UNSUPPORTED) {
+			if (st > 0)
+				log_status(s, "fsync", path, st);
+			r_close(s, rh, path);
+			return st;
+		}
+		log_debug("sftp no-fsync partner=%s", s->id);
+	}
+	return r_close(s, rh, path);
+}
+
+/*
  * Upload the local fd into a new .part (EXCL): 0, an SFTP status, -1
  * (session broken) or LOCAL_TROUBLE.
  */
@@ -2006,7 +2068,6 @@ upload(struct sftp_conn *s, int fd, const char *part, int64_t size,
 	ssize_t n, w;
 	size_t off;
 	long st;
-	int rc;
 
 	rh = r_open(s, part, LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT |
 	    LIBSSH2_FXF_TRUNC | LIBSSH2_FXF_EXCL, PART_MODE,
@@ -2048,21 +2109,174 @@ upload(struct sftp_conn *s, int fd, const char *part, int64_t size,
 		r_close(s, rh, part);
 		return LOCAL_TROUBLE;
 	}
-	/* fsync@openssh.com where offered; a server without it says
-	 * op-unsupported, and then close is all we can do */
-	NB(s, rc, libssh2_sftp_fsync(rh));
-	*synced = rc == 0;
-	if (rc != 0) {
-		st = failed(s, rc, "fsync", part);
-		if (st != (long)LIBSSH2_FX_OP_UNSUPPORTED) {
-			if (st > 0)
-				log_status(s, "fsync", part, st);
-			r_close(s, rh, part);
+	return sync_close(s, rh, part, synced);
+}
+
+/*
+ * SHA-256 (hex) of the remote file path, read back over SFTP; *bytes
+ * says how much was read.  Reading stops past limit bytes: a longer
+ * file cannot be ours.  The caller has checked that path is a regular
+ * file (invariant 1).  0, an SFTP status, or -1 (session broken).
+ */
+static long
+remote_sha256(struct sftp_conn *s, const char *path, int64_t limit,
+    int64_t *bytes, char hex[65])
+{
+	LIBSSH2_SFTP_HANDLE *rh;
+	EVP_MD_CTX *sha;
+	ssize_t n;
+	long st;
+
+	*bytes = 0;
+	if ((rh = r_open(s, path, LIBSSH2_FXF_READ, 0, LIBSSH2_SFTP_OPENFILE,
+	    &st)) == NULL)
+		return st;
+	sha = sha_new();
+	pace_start(s);
+	while (*bytes <= limit) {
+		NB_XFER(s, n, libssh2_sftp_read(rh, s->buf, READ_CHUNK));
+		if (n == 0)
+			break;
+		if (n > 0 && pace_check(s) == -1)
+			n = LIBSSH2_ERROR_EAGAIN;
+		if (n < 0) {
+			st = failed(s, (int)n, "read", path);
+			s->pacing = 0;
+			EVP_MD_CTX_free(sha);
+			r_close(s, rh, path);
 			return st;
 		}
-		log_debug("sftp no-fsync partner=%s", s->id);
+		sha_update(sha, s->buf, (size_t)n);
+		*bytes += n;
 	}
-	return r_close(s, rh, part);
+	s->pacing = 0;
+	sha_final(sha, hex);
+	EVP_MD_CTX_free(sha);
+	return r_close(s, rh, path);
+}
+
+/* SHA-256 (hex) of the local fd's content from offset 0, by pread (the
+ * fd's offset is left alone); *bytes its length.  0 or -1 (errno). */
+static int
+local_sha256(struct sftp_conn *s, int fd, int64_t *bytes, char hex[65])
+{
+	EVP_MD_CTX *sha = sha_new();
+	ssize_t n;
+
+	*bytes = 0;
+	for (;;) {
+		if ((n = pread(fd, s->buf, XFER_BUF, (off_t)*bytes)) == -1) {
+			if (errno == EINTR)
+				continue;
+			EVP_MD_CTX_free(sha);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		sha_update(sha, s->buf, (size_t)n);
+		*bytes += n;
+	}
+	sha_final(sha, hex);
+	EVP_MD_CTX_free(sha);
+	return 0;
+}
+
+enum same { SAME_YES, SAME_NO, SAME_UNKNOWN };
+
+/*
+ * Does the remote file rpath (lstat attributes a) hold exactly the
+ * bytes of our local fd, size bytes long?  Type and size first, then
+ * the SHA-256 of both contents, the remote one read back over SFTP: a
+ * file of the same name and size with other bytes is never taken for
+ * ours.  SAME_UNKNOWN when the session, the remote read or our own file
+ * failed (logged): the caller tries again later.
+ */
+static enum same
+same_content(struct sftp_conn *s, const char *rpath,
+    const LIBSSH2_SFTP_ATTRIBUTES *a, int fd, int64_t size, const char *esc)
+{
+	char rsha[65], lsha[65], pesc[512];
+	int64_t rbytes, lbytes;
+	const char *differ = NULL;
+	long st;
+
+	log_esc(pesc, sizeof pesc, rpath);
+	if (!LIBSSH2_SFTP_S_ISREG(a->permissions))
+		differ = kind_of(a->permissions);
+	else if ((int64_t)a->filesize != size)
+		differ = "size";
+	if (differ) {
+		log_info("sftp compared partner=%s file=\"%s\" path=\"%s\" "
+		    "same=no differ=%s remote_bytes=%llu bytes=%lld", s->id,
+		    esc, pesc, differ, (unsigned long long)a->filesize,
+		    (long long)size);
+		return SAME_NO;
+	}
+	if ((st = remote_sha256(s, rpath, size, &rbytes, rsha)) != 0) {
+		if (st > 0)
+			log_status(s, "read", rpath, st);
+		return SAME_UNKNOWN;
+	}
+	if (local_sha256(s, fd, &lbytes, lsha) == -1) {
+		log_error("sftp put-read-failed partner=%s file=\"%s\" "
+		    "error=\"%s\"", s->id, esc, strerror(errno));
+		return SAME_UNKNOWN;
+	}
+	if (lbytes != size) {
+		log_error("sftp put-changed partner=%s file=\"%s\" "
+		    "reason=\"local file changed size while comparing\"",
+		    s->id, esc);
+		return SAME_UNKNOWN;
+	}
+	if (rbytes != lbytes || strcmp(rsha, lsha) != 0) {
+		log_info("sftp compared partner=%s file=\"%s\" path=\"%s\" "
+		    "same=no differ=sha256 bytes=%lld sha256=%s "
+		    "remote_sha256=%s", s->id, esc, pesc, (long long)lbytes,
+		    lsha, rbytes == lbytes ? rsha : "-");
+		return SAME_NO;
+	}
+	log_info("sftp compared partner=%s file=\"%s\" path=\"%s\" same=yes "
+	    "bytes=%lld sha256=%s", s->id, esc, pesc, (long long)lbytes, lsha);
+	return SAME_YES;
+}
+
+/* The final name exists (lstat attributes a): ours byte for byte, or
+ * a conflict; never touched either way. */
+static enum transport_put_result
+existing(struct sftp_conn *s, const char *final,
+    const LIBSSH2_SFTP_ATTRIBUTES *a, int fd, int64_t size, const char *esc)
+{
+	switch (same_content(s, final, a, fd, size, esc)) {
+	case SAME_YES:
+		log_info("sftp put-exists partner=%s file=\"%s\" dir=%s "
+		    "same=yes", s->id, esc, s->cfg->outbox);
+		return TRANSPORT_PUT_SAME;
+	case SAME_NO:
+		log_warn("sftp put-conflict partner=%s file=\"%s\" dir=%s "
+		    "reason=\"the final name exists and is not our file; "
+		    "not overwritten\"", s->id, esc, s->cfg->outbox);
+		return TRANSPORT_PUT_CONFLICT;
+	default:
+		return TRANSPORT_PUT_RETRY;
+	}
+}
+
+/*
+ * A .part that holds exactly our bytes, left by an attempt that died
+ * between its upload and its rename: make it durable (it may have been
+ * killed before its fsync) instead of sending it again.  0, an SFTP
+ * status, or -1 (session broken).
+ */
+static long
+resume_part(struct sftp_conn *s, const char *part, int *synced)
+{
+	LIBSSH2_SFTP_HANDLE *rh;
+	long st;
+
+	if ((rh = r_open(s, part, LIBSSH2_FXF_WRITE, 0, LIBSSH2_SFTP_OPENFILE,
+	    &st)) == NULL)
+		return st;
+	return sync_close(s, rh, part, synced);
 }
 
 static enum transport_put_result
@@ -2076,7 +2290,7 @@ sftp_put(void *h, const char *path, const char *name)
 	char esc[512], *final = NULL, *part = NULL, *pname;
 	int64_t t0 = now_ms();
 	long st;
-	int fd, synced = 0;
+	int fd, synced = 0, resumed = 0;
 
 	log_esc(esc, sizeof esc, name);
 	if (s->broken)
@@ -2101,51 +2315,75 @@ sftp_put(void *h, const char *path, const char *name)
 	free(pname);
 	/* Cheap early answer; the rename below is what guarantees it. */
 	if ((st = r_lstat(s, final, &a)) == 0) {
-		res = TRANSPORT_PUT_CONFLICT;
-		goto conflict;
+		res = existing(s, final, &a, fd, (int64_t)sb.st_size, esc);
+		goto out;
 	}
 	if (st == -1)
 		goto out;
-	/* A .part left by an upload that died is ours: replace it. */
+	/* A .part left by an upload that died is ours: resumed when it
+	 * holds exactly our bytes, else replaced. */
 	if ((st = r_lstat(s, part, &a)) == 0) {
-		log_info("sftp stale-part partner=%s file=\"%s\" bytes=%llu",
-		    s->id, esc, (unsigned long long)a.filesize);
-		if ((st = r_unlink(s, part)) != 0) {
-			if (st > 0) {
-				log_status(s, "unlink", part, st);
-				res = put_status(st);
+		switch (same_content(s, part, &a, fd, (int64_t)sb.st_size,
+		    esc)) {
+		case SAME_YES:
+			if ((st = resume_part(s, part, &synced)) != 0) {
+				if (st > 0)
+					res = put_status(st);
+				goto out;
 			}
+			log_info("sftp part-resumed partner=%s file=\"%s\" "
+			    "bytes=%lld", s->id, esc, (long long)sb.st_size);
+			resumed = 1;
+			break;
+		case SAME_NO:
+			log_info("sftp stale-part partner=%s file=\"%s\" "
+			    "bytes=%llu action=replace", s->id, esc,
+			    (unsigned long long)a.filesize);
+			if ((st = r_unlink(s, part)) != 0) {
+				if (st > 0) {
+					log_status(s, "unlink", part, st);
+					res = put_status(st);
+				}
+				goto out;
+			}
+			break;
+		default:
 			goto out;
 		}
 	} else if (st == -1)
 		goto out;
-	st = upload(s, fd, part, (int64_t)sb.st_size, esc, &synced);
-	if (st != 0) {
-		if (st > 0) {
-			log_status(s, "put", part, st);
-			res = put_status(st);
+	if (!resumed) {
+		st = upload(s, fd, part, (int64_t)sb.st_size, esc, &synced);
+		if (st != 0) {
+			if (st > 0) {
+				log_status(s, "put", part, st);
+				res = put_status(st);
+			}
+			goto unpart;
 		}
-		goto unpart;
+		if ((st = r_lstat(s, part, &a)) != 0 ||
+		    (int64_t)a.filesize != (int64_t)sb.st_size) {
+			if (st == 0)
+				log_error("sftp put-size-mismatch partner=%s "
+				    "file=\"%s\" remote=%llu local=%lld", s->id,
+				    esc, (unsigned long long)a.filesize,
+				    (long long)sb.st_size);
+			goto unpart;
+		}
 	}
-	if ((st = r_lstat(s, part, &a)) != 0 ||
-	    (int64_t)a.filesize != (int64_t)sb.st_size) {
-		if (st == 0)
-			log_error("sftp put-size-mismatch partner=%s "
-			    "file=\"%s\" remote=%llu local=%lld", s->id, esc,
-			    (unsigned long long)a.filesize,
-			    (long long)sb.st_size);
-		goto unpart;
-	}
+	crashpoint("deliver-uploaded");
 	if ((st = r_rename(s, part, final)) == 0) {
 		log_info("sftp put partner=%s file=\"%s\" dir=%s bytes=%lld "
-		    "fsync=%s ms=%lld", s->id, esc, cfg->outbox,
+		    "fsync=%s resumed=%s ms=%lld", s->id, esc, cfg->outbox,
 		    (long long)sb.st_size, synced ? "yes" : "unsupported",
-		    (long long)(now_ms() - t0));
+		    resumed ? "yes" : "no", (long long)(now_ms() - t0));
+		crashpoint("deliver-renamed");
 		res = TRANSPORT_PUT_OK;
 		goto out;
 	}
 	if (st > 0 && r_lstat(s, final, &a) == 0) {
-		res = TRANSPORT_PUT_CONFLICT;
+		/* someone published the name between our look and rename */
+		res = existing(s, final, &a, fd, (int64_t)sb.st_size, esc);
 		goto unpart;
 	}
 	if (st > 0) {
@@ -2155,11 +2393,6 @@ sftp_put(void *h, const char *path, const char *name)
  unpart:
 	if (!s->broken)
 		r_unlink(s, part);
- conflict:
-	if (res == TRANSPORT_PUT_CONFLICT)
-		log_warn("sftp put-conflict partner=%s file=\"%s\" dir=%s "
-		    "reason=\"the final name exists; not overwritten\"", s->id,
-		    esc, cfg->outbox);
  out:
 	close(fd);
 	free(final);

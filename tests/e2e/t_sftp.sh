@@ -3,12 +3,16 @@
 # marker and claim pickup, host keys, wrong user key, a silent
 # listener, hostile remote names, the server's session killed or
 # stopped mid-download and killed mid-upload, deliveries with
-# conflict, backoff and recovery.
+# conflict, backoff and recovery.  Every command whose output a check
+# compares has its exit status checked (q below), and log checks match
+# the specific event with its key=value pairs.  crossdock killed itself
+# (SIGKILL at every crash point) is t_sftp_crash.sh.
 . tests/e2e/lib.sh
 
 S=$T/sshd
 sh "$TOP/tests/sftp/sshd.sh" start "$S" || { notok "sshd starts"; done_testing; }
-trap 'sh "$TOP/tests/sftp/sshd.sh" stop "$S"; kill $silent_pid 2>/dev/null; rm -rf "$T"' EXIT
+silent_pid=
+trap 'sh "$TOP/tests/sftp/sshd.sh" stop "$S"; [ -n "$silent_pid" ] && kill $silent_pid 2>/dev/null; rm -rf "$T"' EXIT
 PORT=$(cat "$S/port")
 LISTENER=$(cat "$S/pid")
 USER_=$(cat "$S/user")
@@ -16,17 +20,14 @@ R=$T/remote
 for p in sfx boc mk cl; do mkdir -p "$R/$p/out" "$R/$p/in" "$R/$p/archive" "$R/$p/processing"; done
 chmod 600 "$S/id_ed25519" "$S/id_other"
 
-# a listener that accepts and never says a word
-silent_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)
-' "$silent_port" &
+# a listener that accepts and never says a word; it logs each accept
+python3 "$TOP/tests/sftp/silent.py" "$T/silent.port" > "$T/silent.log" &
 silent_pid=$!
+i=0; while [ ! -s "$T/silent.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+silent_port=$(cat "$T/silent.port")
+# a port nobody listens on: bound once, then closed
+refused_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+fp=$(ssh-keygen -l -E sha256 -f "$S/host_ed25519.pub" | awk '{print $2}')
 
 H=$T/h
 mkdir -p "$H/etc"
@@ -73,9 +74,45 @@ CONF
 	partner cl odr odr-cases 'cases-*.csv' "claim $R/cl/processing" delete
 } > "$H/etc/crossdock.conf"
 run() { CROSSDOCK_NOW=${NOW_:-$NOW} "$CROSSDOCK" run --once --config "$H/etc/crossdock.conf" "$@"; }
-status_of() { sq "$H" "select status||':'||records_applied from inbound_file where name='$1' order by id desc limit 1"; }
+# batch DESC: one batch of $H; stdout in $T/out, stderr in $T/log; checks
+# that it exits 0 (else shows the end of its log)
+batch() {
+	run >"$T/out" 2>"$T/log"; _brc=$?
+	eq "$1: the batch exits 0" "$_brc" 0
+	[ $_brc = 0 ] || tail -20 "$T/log" | sed 's/^/#   /'
+}
+# q CMD...: CMD's stdout; when CMD fails, its stderr and "!exit=N"
+# instead, so whatever compares the output fails and shows why
+q() {
+	_qo=$("$@" 2>"$T/q.err"); _qrc=$?
+	if [ $_qrc = 0 ]; then printf '%s' "$_qo"
+	else printf '%s !exit=%s' "$(cat "$T/q.err")" "$_qrc"; fi
+}
+# csvcol CSV KEYCOL KEY OUTCOLS...: from CSV text (header first), the
+# given columns of the last row whose KEYCOL is KEY, joined by ':'.
+# Output that q marked as failed is passed through.
+csvcol() {
+	case $1 in *' !exit='*) printf '%s' "$1"; return ;; esac
+	printf '%s\n' "$1" | tr -d '\r' | awk -F, -v k="$2" -v want="$3" -v cols="$4" '
+	    NR > 1 && $k == want { n = split(cols, c, " "); r = "";
+		for (i = 1; i <= n; i++) r = r (i > 1 ? ":" : "") $c[i] }
+	    END { printf "%s", r }'
+}
+# status_of NAME [CONF]: status:records_applied of NAME's latest ledger
+# row (crossdock files --csv: 3 name, 6 status, 8 records_applied)
+status_of() { csvcol "$(q "$CROSSDOCK" files --csv --config "${2:-$H/etc/crossdock.conf}")" 3 "$1" "6 8"; }
+# out_of NAME [COLS]: NAME's outbound row (crossdock outbound --csv:
+# 3 name, 4 status, 5 attempts, 10 next_attempt_at), status:attempts
+out_of() { csvcol "$(q "$CROSSDOCK" outbound --csv --config "$H/etc/crossdock.conf")" 3 "$1" "${2:-4 5}"; }
+# dumped PATTERN: lines of crossdock dump that match PATTERN (grep -F)
+dumped() {
+	_d=$(q env CROSSDOCK_NOW=$NOW "$CROSSDOCK" dump --config "$H/etc/crossdock.conf")
+	case $_d in *' !exit='*) printf '%s' "$_d"; return ;; esac
+	printf '%s\n' "$_d" | grep -F -- "$1"
+}
 
-out=$("$CROSSDOCK" check --config "$H/etc/crossdock.conf" 2>&1)
+out=$("$CROSSDOCK" check --config "$H/etc/crossdock.conf" 2>&1); rc=$?
+eq "check exits 0" "$rc" 0
 has "check accepts four SFTP partners" "$out" "ok: 4 partners"
 chmod 644 "$S/id_other"
 sed "s|$S/id_ed25519|$S/id_other|" "$H/etc/crossdock.conf" > "$T/leaky.conf"
@@ -89,17 +126,21 @@ chmod 600 "$S/id_other"
 cp "$TOP/inbox/sf-express/tracking-20261126.csv" "$R/sfx/out/"
 cp "$TOP/inbox/bank-boc/settlement-20261126.csv" "$R/boc/out/"
 touch -d '1 hour ago' "$R/sfx/out/"* "$R/boc/out/"*
-run >"$T/out" 2>"$T/log"; rc=$?
-eq "run --once over SFTP exits 0" "$rc" 0
+batch "run --once over SFTP"
 eq "carrier file pulled and applied" "$(status_of tracking-20261126.csv)" "partial:14"
 eq "bank file pulled and applied" "$(status_of settlement-20261126.csv)" "partial:7"
 check "after delete: gone from the carrier's folder" test ! -e "$R/sfx/out/tracking-20261126.csv"
 check "after move: in the bank's archive folder" test -f "$R/boc/archive/settlement-20261126.csv"
 eq "the archived original equals what the partner sent" "$(sha256sum < "$R/boc/archive/settlement-20261126.csv")" "$(sha256sum < "$TOP/inbox/bank-boc/settlement-20261126.csv")"
-ap=$(sq "$H" "select archive_path from inbound_file where name='tracking-20261126.csv'")
-eq "the archived download hashes to the ledger's SHA-256 (computed while streaming)" "$(sha256sum < "$H/var/archive/$ap" | cut -d' ' -f1)" "$(sq "$H" "select sha256 from inbound_file where name='tracking-20261126.csv'")"
+row=$(dumped "|name=tracking-20261126.csv|")
+ap=$(printf '%s\n' "$row" | tr '|' '\n' | sed -n 's/^archive_path=//p')
+sha=$(printf '%s\n' "$row" | tr '|' '\n' | sed -n 's/^sha256=//p')
+check "the ledger row is in the dump, with its archive path ($ap)" [ -n "$ap" ] && [ -f "$H/var/archive/$ap" ]
+eq "the archived download hashes to the ledger's SHA-256 (computed while streaming)" "$(sha256sum < "$H/var/archive/$ap" | cut -d' ' -f1)" "$sha"
 eq "and is the partner's file, byte for byte" "$(sha256sum < "$H/var/archive/$ap")" "$(sha256sum < "$TOP/inbox/sf-express/tracking-20261126.csv")"
-has "the host key was checked and the session logged" "$(cat "$T/log")" "sftp connected partner=sfx host=127.0.0.1 port=$PORT"
+has "the host key was checked and the session logged" "$(cat "$T/log")" "sftp connected partner=sfx host=127.0.0.1 port=$PORT user=$USER_ hostkey=$fp"
+has "the carrier's file deleted after the commit" "$(cat "$T/log")" "sftp acked partner=sfx file=\"tracking-20261126.csv\" action=delete"
+has "the bank's file moved after the commit" "$(cat "$T/log")" "sftp acked partner=boc file=\"settlement-20261126.csv\" action=move to=$R/boc/archive"
 
 # 2. a file being written slowly is not taken before it is complete
 { iconv -f GB18030 -t UTF-8 "$TOP/inbox/sf-express/tracking-20261126.csv" | head -1; } | iconv -f UTF-8 -t GBK > "$R/sfx/out/tracking-slow.csv"
@@ -107,27 +148,28 @@ has "the host key was checked and the session logged" "$(cat "$T/log")" "sftp co
 	printf 'SF4444%08d,50,2026-11-26 10:%02d:00,深圳市,,收件\n' $i $((i % 60)) | iconv -f UTF-8 -t GBK >> "$R/sfx/out/tracking-slow.csv"
 	sleep 0.1; i=$((i + 1)); done ) &
 writer=$!
-run >/dev/null 2>"$T/log"
+batch "growing file"
 wait $writer
 eq "the growing file was left for later" "$(status_of tracking-slow.csv)" ""
-has "and the reason logged" "$(cat "$T/log")" "tracking-slow.csv"
-run >/dev/null 2>&1
+has "and the reason logged" "$(cat "$T/log")" "sftp waiting partner=sfx file=\"tracking-slow.csv\" reason=changing"
+batch "complete file"
 eq "once complete it is taken whole" "$(status_of tracking-slow.csv)" "applied:30"
 
 # 3. marker mode: only once NAME.done exists; the marker goes with it
 cp "$TOP/inbox/shop-acme/orders-20261126.csv" "$R/mk/out/"
-run >/dev/null 2>&1
+batch "no marker"
 eq "no marker: not taken" "$(status_of orders-20261126.csv)" ""
 touch "$R/mk/out/orders-20261126.csv.done"
-run >/dev/null 2>&1
+batch "marker"
 eq "with its marker: taken" "$(status_of orders-20261126.csv)" "partial:11"
+has "the marker is removed with its file" "$(cat "$T/log")" "sftp acked partner=mk file=\"orders-20261126.csv\" action=delete"
 check "file and marker removed" test ! -e "$R/mk/out/orders-20261126.csv" -a ! -e "$R/mk/out/orders-20261126.csv.done"
 
 # 4. claim by rename into a processing folder
 cp "$TOP/inbox/odr-cn/cases-20261126.csv" "$R/cl/out/"
-run >/dev/null 2>"$T/log"
+batch "claim"
 eq "claimed file taken" "$(status_of cases-20261126.csv)" "partial:7"
-has "claimed by rename" "$(cat "$T/log")" "sftp claimed partner=cl file=\"cases-20261126.csv\""
+has "claimed by rename" "$(cat "$T/log")" "sftp claimed partner=cl file=\"cases-20261126.csv\" to=$R/cl/processing"
 eq "nothing left in out/ or processing/" "$(find "$R/cl/out" "$R/cl/processing" -type f | wc -l)" 0
 
 # 5. hostile remote names and a FIFO: refused, reported, never opened
@@ -137,10 +179,15 @@ mkfifo "$R/sfx/out/tracking-fifo.csv"
 ln -s /etc/passwd "$R/sfx/out/tracking-link.csv"
 out=$(timeout 60 env CROSSDOCK_NOW=$NOW "$CROSSDOCK" run --once --config "$H/etc/crossdock.conf" 2>&1); rc=$?
 eq "the run ends (no hang on the FIFO)" "$rc" 0
-has "unsafe names reported" "$out" "sftp skipped partner=sfx"
+has "a hidden name is refused" "$out" "sftp skipped partner=sfx dir=\"$R/sfx/out\" file=\"..evil.csv\" reason=unsafe-name"
+has "a name starting with - is refused" "$out" "sftp skipped partner=sfx dir=\"$R/sfx/out\" file=\"-rf.csv\" reason=unsafe-name"
+has "a name with a newline is refused, escaped in the log" "$out" "sftp skipped partner=sfx dir=\"$R/sfx/out\" file=\"tracking-a\\x0ab.csv\" reason=unsafe-name"
+has "the FIFO is reported as one" "$out" "sftp skipped partner=sfx dir=\"$R/sfx/out\" file=\"tracking-fifo.csv\" reason=fifo"
+has "the symlink is reported as one" "$out" "sftp skipped partner=sfx dir=\"$R/sfx/out\" file=\"tracking-link.csv\" reason=symlink"
 check "the FIFO is left in place" test -p "$R/sfx/out/tracking-fifo.csv"
 check "the symlink is left in place" test -L "$R/sfx/out/tracking-link.csv"
-eq "nothing from them reached the ledger" "$(sq "$H" "select count(*) from inbound_file where name like '%fifo%' or name like '%link%' or name like '%evil%' or name like '-rf%'")" 0
+files=$(q "$CROSSDOCK" files --csv --config "$H/etc/crossdock.conf")
+eq "nothing from them reached the ledger (files exits 0)" "$(printf '%s\n' "$files" | grep -c -e fifo -e link -e evil -e '-rf' -e '!exit=')" 0
 eq "no local file escaped the staging folder" "$(find "$T" -name '*evil*' -not -path "$R/*" | wc -l)" 0
 rm -f "$R/sfx/out/..evil.csv" "$R/sfx/out/-rf.csv" "$R/sfx/out/tracking-a
 b.csv" "$R/sfx/out/tracking-fifo.csv" "$R/sfx/out/tracking-link.csv"
@@ -149,7 +196,6 @@ b.csv" "$R/sfx/out/tracking-fifo.csv" "$R/sfx/out/tracking-link.csv"
 : > "$T/empty_known_hosts"
 ssh-keygen -q -t ed25519 -N '' -f "$T/impostor"
 printf '[127.0.0.1]:%s %s\n' "$PORT" "$(cut -d' ' -f1,2 "$T/impostor.pub")" > "$T/wrong_known_hosts"
-fp=$(ssh-keygen -l -E sha256 -f "$S/host_ed25519.pub" | awk '{print $2}')
 fps=$(for k in "$S"/host_*.pub; do ssh-keygen -l -E sha256 -f "$k" | awk '{print $2}'; done)
 offered() {	# the output names one of the server's host key fingerprints
 	for f in $fps; do printf '%s' "$1" | grep -qF "$f" && return 0; done
@@ -162,9 +208,10 @@ for kh in empty wrong; do
 	  partner sfx carrier carrier-sf-tracking 'tracking-*.csv' settle delete "$S/id_ed25519" "$T/${kh}_known_hosts"; } > "$H2/etc/crossdock.conf"
 	cp "$TOP/inbox/sf-express/tracking-20261126.csv" "$R/sfx/out/tracking-kh.csv"
 	touch -d '1 hour ago' "$R/sfx/out/tracking-kh.csv"
-	out=$(CROSSDOCK_NOW=$NOW "$CROSSDOCK" run --once --config "$H2/etc/crossdock.conf" 2>&1)
+	out=$(CROSSDOCK_NOW=$NOW "$CROSSDOCK" run --once --config "$H2/etc/crossdock.conf" 2>&1); rc=$?
+	eq "$kh host key: the batch still ends normally" "$rc" 0
 	check "$kh host key: refused, showing the offered key's SHA-256 fingerprint" offered "$out"
-	has "$kh host key: the refusal says why" "$out" "$( [ $kh = empty ] && echo 'unknown host key' || echo 'host key' )"
+	has "$kh host key: the refusal says why" "$out" "sftp connect-failed partner=sfx host=127.0.0.1 port=$PORT error=\"$( [ $kh = empty ] && echo 'unknown host key' || echo 'host key MISMATCH') for [127.0.0.1]:$PORT: the server offers "
 	check "$kh host key: the file stays on the server" test -f "$R/sfx/out/tracking-kh.csv"
 done
 # hostkey add pins it (only when confirmed)
@@ -172,12 +219,15 @@ H3=$T/h-empty
 cp "$T/empty_known_hosts" "$H3/known_hosts"
 sed -i "s|known-hosts .*|known-hosts $H3/known_hosts|" "$H3/etc/crossdock.conf"
 out=$(echo n | "$CROSSDOCK" hostkey add sfx --config "$H3/etc/crossdock.conf" 2>&1); rc=$?
-has "hostkey add shows the fingerprint" "$out" "$fp"
+eq "answering no exits 77 (EX_NOPERM)" "$rc" 77
+has "hostkey add shows the fingerprint" "$out" "partner sfx: 127.0.0.1 port $PORT offers host key $fp"
 eq "answering no pins nothing" "$(wc -c < "$H3/known_hosts")" 0
 out=$("$CROSSDOCK" hostkey add sfx --yes --config "$H3/etc/crossdock.conf" 2>&1); rc=$?
 eq "hostkey add --yes exits 0" "$rc" 0
-out=$(CROSSDOCK_NOW=$NOW "$CROSSDOCK" run --once --config "$H3/etc/crossdock.conf" 2>&1)
-has "after pinning, the partner's file is taken" "$out" "summary files_received=1"
+eq "and pins exactly the offered key" "$(cut -d' ' -f1,2 "$H3/known_hosts")" "[127.0.0.1]:$PORT $(cut -d' ' -f1 "$S/host_ed25519.pub")"
+out=$(CROSSDOCK_NOW=$NOW "$CROSSDOCK" run --once --config "$H3/etc/crossdock.conf" 2>&1); rc=$?
+eq "after pinning, the batch exits 0" "$rc" 0
+has "after pinning, the partner's file is taken" "$out" "summary files_received=1 "
 
 # 7. a wrong user key is refused
 H4=$T/h-wrongkey
@@ -187,7 +237,7 @@ mkdir -p "$H4/etc"
 cp "$TOP/inbox/sf-express/tracking-20261126.csv" "$R/sfx/out/tracking-wk.csv"
 out=$(CROSSDOCK_NOW=$NOW "$CROSSDOCK" run --once --config "$H4/etc/crossdock.conf" 2>&1); rc=$?
 eq "a refused login does not fail the batch" "$rc" 0
-has "the authentication failure is logged" "$out" "partner=sfx"
+has "the authentication failure is logged" "$out" "sftp connect-failed partner=sfx host=127.0.0.1 port=$PORT error=\"login as $USER_ on [127.0.0.1]:$PORT with key $S/id_other of type ssh-ed25519 refused ("
 check "and the file stays on the server" test -f "$R/sfx/out/tracking-wk.csv"
 rm -f "$R/sfx/out/tracking-wk.csv"
 
@@ -204,7 +254,16 @@ out=$(timeout 60 env CROSSDOCK_NOW=$NOW "$CROSSDOCK" run --once --config "$H5/et
 took=$(( $(date +%s) - start ))
 eq "the silent server does not hang the run" "$rc" 0
 check "it gave up within the connect timeout (${took}s)" [ "$took" -le 15 ]
-has "the other partner's file was applied" "$out" "summary files_received=1"
+check "the silent server accepted the TCP connection" grep -q '^accepted ' "$T/silent.log"
+has "the error names the SSH handshake timeout" "$out" "sftp connect-failed partner=sfx host=127.0.0.1 port=$silent_port error=\"SSH handshake with [127.0.0.1]:$silent_port timed out after 3000 ms (the server accepted the connection but did not complete the handshake)\""
+has "the other partner's file was applied" "$out" "summary files_received=1 "
+# a refused port gives another answer: the check above cannot be
+# passed by a server that is not there
+sed "s/port $silent_port\$/port $refused_port/" "$H5/etc/crossdock.conf" > "$H5/etc/refused.conf"
+out=$(timeout 60 env CROSSDOCK_NOW=$NOW "$CROSSDOCK" run --once --config "$H5/etc/refused.conf" 2>&1); rc=$?
+eq "a refused port: the run exits 0" "$rc" 0
+has "a refused port is reported as refused" "$out" "sftp connect-failed partner=sfx host=127.0.0.1 port=$refused_port error=\"connect to [127.0.0.1]:$refused_port: Connection refused\""
+check "and not as a handshake timeout" eval '! printf "%s" "$out" | grep -q "handshake"'
 
 # 9. the server's session killed, or stopped, mid-download
 awk 'BEGIN { print "运单号,状态码,时间,地点,网点,描述";
@@ -220,39 +279,53 @@ for how in KILL STOP; do
 	cpid=$!
 	i=0; while ! staging_busy && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
 	sess=$(session)
-	check "mid-download ($how): caught the transfer in flight" [ -n "$sess" ] && staging_busy
+	inflight() { [ -n "$sess" ] && staging_busy; }
+	check "mid-download ($how): caught the transfer in flight" inflight
 	for k in $(pgrep -P "$sess") $sess; do kill -$how "$k" 2>/dev/null; done
 	wait $cpid; rc=$?
 	eq "mid-download ($how): the run still ends normally" "$rc" 0
+	has "mid-download ($how): the lost session is logged" "$(cat "$T/log")" "sftp session-lost partner=sfx op=read path=\"$R/sfx/out/tracking-big-$how.csv\""
 	[ $how = STOP ] && for k in $(pgrep -P "$sess") $sess; do kill -CONT "$k"; kill -KILL "$k"; done 2>/dev/null
 	eq "mid-download ($how): nothing applied" "$(status_of tracking-big-$how.csv)" ""
 	check "mid-download ($how): the file is still on the server" test -f "$R/sfx/out/tracking-big-$how.csv"
-	run >/dev/null 2>&1
+	batch "mid-download ($how): the next poll"
 	eq "mid-download ($how): the next poll applies it once, whole" "$(status_of tracking-big-$how.csv)" "applied:1500001"
 done
-eq "no event stored twice" "$(sq "$H" "select count(*) - count(distinct waybill) from tracking_event where waybill like 'SF33%'")" 0
+# the dump would be 3 million lines: this one count asks SQLite
+eq "no event stored twice" "$(q sq "$H" "select count(*) - count(distinct waybill) from tracking_event where waybill like 'SF33%'")" 0
 check "no staging leftovers" test -z "$(find "$H/var/staging" -type f)"
 
 # 10. deliveries: temp name, no clobber, exactly once
 mkdir -p "$H/outbox/sfx"
 printf 'waybill,status\nSF102400000001,delivered\n' > "$H/outbox/sfx/updates-1.csv"
-out=$(run 2>&1)
-has "delivered" "$out" "deliver delivered=1"
+out=$(run 2>&1); rc=$?
+eq "delivery: the batch exits 0" "$rc" 0
+has "delivered, and counted in the summary" "$out" "deliver delivered=1 retrying=0 waiting=0 failed=0 conflicts=0"
+has "logged as the state change sending->delivered" "$out" "deliver delivered partner=sfx file=\"updates-1.csv\" id=1 state=sending->delivered attempts=1 remote=$R/sfx/in how=uploaded"
 eq "the partner has it under its final name, intact" "$(cat "$R/sfx/in/updates-1.csv")" "$(printf 'waybill,status\nSF102400000001,delivered')"
 check "our copy moved to sent/" test -f "$H/outbox/sfx/sent/1-updates-1.csv"
-eq "outbound ledger: delivered once" "$(sq "$H" "select status||':'||attempts from outbound_file where name='updates-1.csv'")" "delivered:1"
+eq "outbound ledger: delivered once" "$(out_of updates-1.csv)" "delivered:1"
 cp "$H/outbox/sfx/sent/1-updates-1.csv" "$H/outbox/sfx/updates-1.csv"
-run >/dev/null 2>&1
-eq "the same file again is not sent twice" "$(sq "$H" "select count(*) from outbound_file where name='updates-1.csv'")" 1
+batch "the same file again"
+eq "the same file again is not sent twice" "$(csvcol "$(q "$CROSSDOCK" outbound --csv --config "$H/etc/crossdock.conf")" 3 updates-1.csv "1 4 5")" "1:delivered:1"
+has "it is recognised from the ledger" "$(cat "$T/log")" "deliver filed partner=sfx file=\"updates-1.csv\" id=1 state=delivered to=sent reason=already-recorded"
 check "and is filed away" test ! -e "$H/outbox/sfx/updates-1.csv"
 # the partner already has another file of that name: conflict
 echo "theirs" > "$R/sfx/in/updates-2.csv"
 echo "ours" > "$H/outbox/sfx/updates-2.csv"
-run >/dev/null 2>&1
-eq "an existing final name is a conflict" "$(sq "$H" "select status from outbound_file where name='updates-2.csv'")" conflict
+batch "conflict"
+eq "an existing final name is a conflict" "$(out_of updates-2.csv)" conflict:1
+has "found by comparing, logged as the state change" "$(cat "$T/log")" "deliver conflict partner=sfx file=\"updates-2.csv\" id=2 state=sending->conflict attempts=1"
 eq "their file is untouched" "$(cat "$R/sfx/in/updates-2.csv")" theirs
-check "ours goes to the error folder" test -n "$(find "$H/outbox/sfx/error" -name '*-updates-2.csv')"
-eq "a delivery exception is raised" "$(sq "$H" "select kind from exception where subject='sfx/updates-2.csv'")" delivery_conflict
+check "ours goes to the error folder" test -f "$H/outbox/sfx/error/2-updates-2.csv"
+check "a delivery exception is raised" test -n "$(dumped "exception|kind=delivery_conflict|partner=sfx|subject=sfx/updates-2.csv|")"
+# the same bytes already there under our name, never sent by us: a
+# conflict too (only a row that tried before may find its own upload)
+printf 'same\n' > "$R/sfx/in/updates-4.csv"
+printf 'same\n' > "$H/outbox/sfx/updates-4.csv"
+batch "identical file not ours"
+eq "identical content we never sent is a conflict, not delivered" "$(out_of updates-4.csv)" conflict:1
+has "with the reason" "$(cat "$T/log")" "deliver conflict partner=sfx file=\"updates-4.csv\" id=3 state=sending->conflict attempts=1 error=\"the partner's outbox already has a file of this name with the same content, which no attempt of ours sent; not overwritten\""
 
 # 11. the session killed mid-upload: never a partial file under the final name
 head -c 400000000 /dev/urandom > "$H/outbox/sfx/bulk.bin"
@@ -261,12 +334,14 @@ cpid=$!
 i=0; while [ -z "$(find "$R/sfx/in" -name '.bulk.bin.part' -size +1k 2>/dev/null)" ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
 sess=$(session)
 for k in $(pgrep -P "$sess") $sess; do kill -KILL "$k" 2>/dev/null; done
-wait $cpid
+wait $cpid; rc=$?
+eq "mid-upload kill: the run still ends normally" "$rc" 0
 check "mid-upload kill: the final name does not exist" test ! -e "$R/sfx/in/bulk.bin"
-eq "mid-upload kill: the ledger says retry" "$(sq "$H" "select status from outbound_file where name='bulk.bin'")" pending
-NOW_=2026-11-27T03:00:00Z run >/dev/null 2>&1
+eq "mid-upload kill: the ledger says retry" "$(out_of bulk.bin)" pending:1
+has "mid-upload kill: logged as the state change sending->pending" "$(cat "$T/log")" "deliver retry partner=sfx file=\"bulk.bin\" id=4 state=sending->pending attempts=1 next="
+NOW_=2026-11-27T03:00:00Z batch "the next attempt"
 eq "the next attempt delivers it whole" "$(sha256sum < "$R/sfx/in/bulk.bin")" "$(cat "$H"/outbox/sfx/sent/*-bulk.bin | sha256sum)"
-eq "delivered on the second attempt" "$(sq "$H" "select status||':'||attempts from outbound_file where name='bulk.bin'")" "delivered:2"
+eq "delivered on the second attempt" "$(out_of bulk.bin)" "delivered:2"
 check "no .part left behind" test ! -e "$R/sfx/in/.bulk.bin.part"
 
 # 12a. the daemon: an unreachable partner backs off, the others flow
@@ -286,7 +361,8 @@ done
 sleep 2
 kill -TERM $dpid; wait $dpid; rc=$?
 eq "daemon with a dead partner exits 0 on SIGTERM" "$rc" 0
-eq "the healthy partner's three files were all applied meanwhile" "$(sq "$H6" "select count(*) from inbound_file where name like 'settlement-d%' and status='partial'")" 3
+files=$(q "$CROSSDOCK" files --csv --config "$H6/etc/crossdock.conf")
+eq "the healthy partner's three files were all applied meanwhile" "$(printf '%s\n' "$files" | tr -d '\r' | awk -F, '$3 ~ /^settlement-d[123]\.csv$/ && $6 == "partial"' | wc -l)$(printf '%s' "$files" | grep -o ' !exit=.*')" 3
 has "the dead partner is backed off" "$(cat "$T/daemon.log")" "daemon partner-unreachable partner=sfx failures=2 next_poll_ms=2000"
 tries=$(grep -c 'sftp connect-failed partner=sfx' "$T/daemon.log")
 check "the dead partner was not retried every poll ($tries attempts in ~7 s of 500 ms polls)" [ "$tries" -le 5 ]
@@ -294,16 +370,18 @@ check "the dead partner was not retried every poll ($tries attempts in ~7 s of 5
 # 12. the server down: retries back off, then give up to the error folder
 sh "$TOP/tests/sftp/sshd.sh" stop "$S"
 echo "late" > "$H/outbox/sfx/updates-3.csv"
-NOW_=2026-11-27T04:00:00Z run >/dev/null 2>&1
-eq "server down: attempt 1 scheduled for retry" "$(sq "$H" "select status||':'||attempts from outbound_file where name='updates-3.csv'")" "pending:1"
-next=$(sq "$H" "select next_attempt_at from outbound_file where name='updates-3.csv'")
+NOW_=2026-11-27T04:00:00Z batch "server down"
+eq "server down: attempt 1 scheduled for retry" "$(out_of updates-3.csv)" "pending:1"
+next=$(out_of updates-3.csv 10)
 check "with a backoff into the future ($next)" [ "$next" \> "2026-11-27T04:00:00Z" ]
-NOW_=2026-11-27T04:00:00Z run >/dev/null 2>&1
-eq "not tried again before its time" "$(sq "$H" "select attempts from outbound_file where name='updates-3.csv'")" 1
-NOW_=2026-11-27T05:00:00Z run >/dev/null 2>&1
-NOW_=2026-11-27T06:00:00Z run >/dev/null 2>&1
-eq "after the retries: failed" "$(sq "$H" "select status||':'||attempts from outbound_file where name='updates-3.csv'")" "failed:3"
-check "the file is in the error folder" test -n "$(find "$H/outbox/sfx/error" -name '*-updates-3.csv')"
-eq "a delivery exception is raised" "$(sq "$H" "select kind from exception where subject='sfx/updates-3.csv'")" delivery_failed
+NOW_=2026-11-27T04:00:00Z batch "server down, before the retry time"
+eq "not tried again before its time" "$(out_of updates-3.csv)" pending:1
+has "it waits" "$(cat "$T/out")" "deliver delivered=0 retrying=0 waiting=1 failed=0 conflicts=0"
+NOW_=2026-11-27T05:00:00Z batch "server down, attempt 2"
+NOW_=2026-11-27T06:00:00Z batch "server down, attempt 3"
+eq "after the retries: failed" "$(out_of updates-3.csv)" "failed:3"
+has "logged as the state change sending->failed" "$(cat "$T/log")" "deliver failed partner=sfx file=\"updates-3.csv\" id=5 state=sending->failed attempts=3 error=\"retries exhausted\""
+check "the file is in the error folder" test -f "$H/outbox/sfx/error/5-updates-3.csv"
+check "a delivery exception is raised" test -n "$(dumped "exception|kind=delivery_failed|partner=sfx|subject=sfx/updates-3.csv|")"
 
 done_testing

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 # tests/sftp/silent.py PORTFILE — a server that accepts TCP connections on
 # 127.0.0.1 and never says a word: an SSH client must time out on it.
-# Writes the port it listens on into PORTFILE (atomically), holds every
-# connection open, and runs until killed (SIGTERM).
+# Writes the port it listens on into PORTFILE (atomically), prints one
+# line "accepted N" on stdout for every connection it accepts (so a test
+# can prove the client got past TCP), holds every connection open, and
+# runs until killed (SIGTERM).
 import os
 import signal
 import socket
@@ -22,3 +24,4 @@ held = []
 while True:
     conn, _ = ls.accept()
     held.append(conn)		# kept open, never written to
+    print("accepted %d" % len(held), flush=True)

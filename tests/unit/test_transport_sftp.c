@@ -977,6 +977,94 @@ test_put_publishes_without_clobbering(void **state)
 	transport_sftp.close(h);
 }
 
+/*
+ * An existing final name is compared by content, never by name or size
+ * alone; a .part holding exactly our bytes is renamed as it is, any
+ * other .part replaced.
+ */
+static void
+test_put_compares_existing_and_part(void **state)
+{
+	char out[PATH_MAX], local[PATH_MAX], twin[PATH_MAX], p[PATH_MAX];
+	char part[PATH_MAX];
+	const char *log;
+	struct fx x;
+	void *h;
+
+	(void)state;
+	path_of(out, sizeof out, "%s/outbox-cmp", top);
+	mkdir_p(out);
+	path_of(local, sizeof local, "%s/ours.bin", top);
+	write_big(local, 5 * 1024 * 1024 + 3, 7);
+	/* same size, one byte different, in the middle */
+	path_of(twin, sizeof twin, "%s/twin.bin", top);
+	write_big(twin, 5 * 1024 * 1024 + 3, 7);
+	{
+		int fd = open(twin, O_WRONLY);
+
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, "X", 1, 2 * 1024 * 1024), 1);
+		close(fd);
+	}
+	fx_init(&x, NULL);
+	x.sf.outbox = out;
+	assert_non_null(h = fx_open(&x));
+
+	/* our bytes already under the final name: SAME, left as they are */
+	path_of(p, sizeof p, "%s/same.bin", out);
+	write_big(p, 5 * 1024 * 1024 + 3, 7);
+	capture_start();
+	assert_int_equal(transport_sftp.put(h, local, "same.bin"),
+	    TRANSPORT_PUT_SAME);
+	assert_contains(capture_end(), "same=yes");
+	assert_same_files(p, local);
+
+	/* the same size with other bytes: a conflict, untouched */
+	path_of(p, sizeof p, "%s/twin.bin", out);
+	write_big(p, 5 * 1024 * 1024 + 3, 7);
+	capture_start();
+	assert_int_equal(transport_sftp.put(h, twin, "twin.bin"),
+	    TRANSPORT_PUT_CONFLICT);
+	log = capture_end();
+	assert_contains(log, "same=no differ=sha256");
+	assert_contains(log, "put-conflict");
+	assert_same_files(p, local);
+
+	/* a symlink under the final name is never followed: a conflict */
+	path_of(p, sizeof p, "%s/link.bin", out);
+	assert_int_equal(symlink(local, p), 0);
+	capture_start();
+	assert_int_equal(transport_sftp.put(h, local, "link.bin"),
+	    TRANSPORT_PUT_CONFLICT);
+	assert_contains(capture_end(), "differ=symlink");
+
+	/* a complete .part of our bytes (killed before its rename) is
+	 * resumed: renamed, not sent again */
+	path_of(part, sizeof part, "%s/.resume.bin.part", out);
+	write_big(part, 5 * 1024 * 1024 + 3, 7);
+	capture_start();
+	assert_int_equal(transport_sftp.put(h, local, "resume.bin"),
+	    TRANSPORT_PUT_OK);
+	assert_contains(capture_end(), "part-resumed");
+	path_of(p, sizeof p, "%s/resume.bin", out);
+	assert_same_files(p, local);
+	assert_false(exists(part));
+
+	/* a .part of the right size with other bytes is replaced */
+	path_of(part, sizeof part, "%s/.fresh.bin.part", out);
+	write_big(part, 5 * 1024 * 1024 + 3, 7);
+	capture_start();
+	assert_int_equal(transport_sftp.put(h, twin, "fresh.bin"),
+	    TRANSPORT_PUT_OK);
+	log = capture_end();
+	assert_contains(log, "stale-part");
+	assert_contains(log, "resumed=no");
+	path_of(p, sizeof p, "%s/fresh.bin", out);
+	assert_same_files(p, twin);
+	assert_false(exists(part));
+	transport_sftp.close(h);
+}
+
 /* ------------------------------------------------------------------ */
 /* host keys and client keys                                          */
 
@@ -1473,6 +1561,7 @@ main(void)
 		cmocka_unit_test(test_fetch_streams_to_staging),
 		cmocka_unit_test(test_ack_delete_and_move),
 		cmocka_unit_test(test_put_publishes_without_clobbering),
+		cmocka_unit_test(test_put_compares_existing_and_part),
 		cmocka_unit_test(test_hostkey_unknown_refused),
 		cmocka_unit_test(test_hostkey_mismatch_refused),
 		cmocka_unit_test(test_hostkey_port_aware),
