@@ -447,8 +447,9 @@ op_lookup(struct ctx *c, const struct spec_field *f, struct slot *s,
 	char *const *hit;
 	const char *to;
 
-	hit = bsearch(s->buf + s->off, tb->from, tb->n, sizeof(*tb->from),
-	    code_cmp);
+	/* no bsearch on an empty (NULL) array: UBSan */
+	hit = tb->n == 0 ? NULL : bsearch(s->buf + s->off, tb->from, tb->n,
+	    sizeof(*tb->from), code_cmp);
 	if (hit != NULL)
 		to = tb->to[hit - tb->from];
 	else if (s->len == 0)
