@@ -4,6 +4,9 @@
 #   make demo       install dependencies, build, run one batch on inbox/
 #   make test       install dependencies, build, run every test
 #   make bench      benchmarks (name=value lines; not a test)
+#   make mutants    break the code on purpose (tests/mutants/*.patch) and
+#                   check that the tests catch every breakage; not part
+#                   of `make test` (mutants-quick: a fixed subset, as CI runs it)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make SAN=1 ...  the same with AddressSanitizer + UBSan (build-san/)
 
@@ -46,7 +49,7 @@ BIN	 = $(BUILD)/crossdock
 # the tests' LD_PRELOAD fault injector (t_faults.sh)
 FAULTLIB = $(BUILD)/tests/fault.so
 
-.PHONY: all deps demo test unit e2e bench install clean
+.PHONY: all deps demo test unit e2e bench mutants mutants-quick install clean
 
 all: $(BIN) crossdock $(FAULTLIB)
 
@@ -89,6 +92,12 @@ e2e: all
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(BUILD)
+
+mutants: deps
+	@sh tests/mutants/run.sh
+
+mutants-quick: deps
+	@MUTANTS_QUICK=1 sh tests/mutants/run.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/mappings \
