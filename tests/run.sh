@@ -1,6 +1,8 @@
 #!/bin/sh
 # Run the cmocka unit tests and the end-to-end shell tests against the
 # real binary; print one closing line "suite: N passed, N failed".
+# An e2e script's plan ("1..N", lib.sh's `plan N`) is enforced: checks
+# planned but never run count as failed.
 #   tests/run.sh BUILD_DIR [unit|e2e|all] [e2e-name-filter]
 set -u
 BUILD=${1:-build}
@@ -45,6 +47,17 @@ if [ "$WHICH" = all ] || [ "$WHICH" = e2e ]; then
 		cat "$log"
 		p=$(grep -c '^ok ' "$log")
 		f=$(grep -c '^not ok ' "$log")
+		# the plan ("1..N"): every check that did not run failed
+		plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -1)
+		if [ -z "$plan" ]; then
+			echo "e2e: $name declares no plan"
+		elif [ $((p + f)) -lt "$plan" ]; then
+			echo "e2e: $name planned $plan checks, ran $((p + f)): $((plan - p - f)) missing, counted as failed"
+			f=$((plan - p))
+		elif [ $((p + f)) -gt "$plan" ]; then
+			echo "e2e: $name planned $plan checks, ran $((p + f)): fix its plan"
+			f=$((f + 1))
+		fi
 		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 			f=1; echo "e2e: $name exited $rc"
 		fi
