@@ -2,6 +2,7 @@
 # encodings, UTC, minor units, duplicates, natural keys, quarantine,
 # ingest of named files, and determinism of the store.
 . tests/e2e/lib.sh
+plan 63
 
 H=$T/h
 home "$H"
@@ -14,8 +15,8 @@ has "summary counts records" "$out" "records_applied=66 records_rejected=16"
 # every sample's fate: records, applied, rejected
 files=$(sq "$H" "select partner||':'||status||':'||records_total||':'||records_applied||':'||records_rejected from inbound_file order by id" | tr '\n' ' ')
 eq "each sample's outcome" "$files" "shop-acme:partial:15:11:4 sf-express:partial:17:14:3 wh-la:partial:10:8:2 bank-boc:partial:9:7:2 bank-hsbc:partial:10:9:1 customs-cn:partial:8:6:2 customs-cn:partial:5:4:1 odr-cn:partial:8:7:1 "
-eq "inboxes are empty" "$(find "$H/inbox" -type f | wc -l)" 0
-eq "eight originals archived" "$(find "$H/var/archive" -type f | wc -l)" 8
+eq "inboxes are empty" "$(files_in "$H/inbox")" 0
+eq "eight originals archived" "$(files_in "$H/var/archive")" 8
 ok_hash=1
 for id in 1 2 3 4 5 6 7 8; do
 	p=$(sq "$H" "select archive_path from inbound_file where id=$id")
@@ -48,25 +49,25 @@ eq "the counterparty of a debit is its creditor" "$(sq "$H" "select counterparty
 eq "statement id inherited from the enclosing element" "$(sq "$H" "select count(distinct statement_id) from bank_entry where partner='bank-hsbc' and statement_id is not null")" 2
 
 # row rejects name line, field and rule
-rej=$(cx "$H" rejects 1)
+rej=$(cxo "$H" rejects 1)
 has "unknown currency rejected" "$rej" "record 8 line 9 field currency rule currency: unknown currency code 'RMB'"
 has "JPY with decimals rejected" "$rej" "line 10 field unit_price rule decimal"
 has "missing SKU rejected" "$rej" "line 11 field sku rule required"
 has "malformed HS code rejected" "$rej" "line 12 field hs_code rule pattern"
-rej=$(cx "$H" rejects 2)
+rej=$(cxo "$H" rejects 2)
 has "impossible date rejected" "$rej" "field event_time rule datetime: day 30 is out of range"
 has "unknown event code rejected" "$rej" "field status rule lookup: code '777'"
-rejcsv=$(cx "$H" rejects 4 --csv | tr -d '\r')
+rejcsv=$(cxo "$H" rejects 4 --csv | tr -d '\r')
 has "rejects --csv header" "$rejcsv" "record_no,line,field,rule,value,message"
 has "too many KWD decimals rejected" "$rejcsv" "amount,decimal,\"1.234,5678\""
 
 # the same content again, under another name: duplicate, store unchanged
-before=$(cx "$H" dump | grep -v '^inbound_file')
+before=$(cxo "$H" dump | grep -v '^inbound_file')
 cp "$TOP/inbox/shop-acme/orders-20261126.csv" "$H/inbox/shop-acme/orders-20261126-resent.csv"
-out=$(cx "$H" run --once 2>/dev/null)
+out=$(cxo "$H" run --once 2>/dev/null)
 has "re-sent content is a duplicate" "$out" "duplicate=1"
 eq "duplicate points at the first file" "$(sq "$H" "select status||':'||duplicate_of from inbound_file where name='orders-20261126-resent.csv'")" "duplicate:1"
-eq "a duplicate changes no record" "$(cx "$H" dump | grep -v '^inbound_file')" "$before"
+eq "a duplicate changes no record" "$(cxo "$H" dump | grep -v '^inbound_file')" "$before"
 
 # overlapping files: an event already stored is stored once
 { iconv -f GB18030 -t UTF-8 "$TOP/inbox/sf-express/tracking-20261126.csv" | head -2
@@ -85,7 +86,7 @@ eq "unmatched file rejected" "$(sq "$H" "select status from inbound_file where i
 check "quarantined copy exists" test -f "$H/var/quarantine/shop-acme/$id-=HYPERLINK(evil).csv"
 reason=$(cat "$H/var/quarantine/shop-acme/$id-=HYPERLINK(evil).csv.reason" 2>/dev/null)
 has "reason file says why" "$reason" "reason: no file rule of partner shop-acme matches the name"
-csv=$(cx "$H" files --csv | tr -d '\r')
+csv=$(cxo "$H" files --csv | tr -d '\r')
 has "files --csv guards a formula-looking name" "$csv" ",\"'=HYPERLINK(evil).csv\","
 
 # bad-row share: a stock file whose every row is bad is rejected whole
@@ -96,6 +97,20 @@ eq "all-bad file rejected" "$(sq "$H" "select status||':'||reason from inbound_f
 eq "its row rejects are kept" "$(sq "$H" "select count(*) from row_reject r join inbound_file f on f.id=r.file_id where f.name='stock-20261127.csv'")" 2
 eq "nothing of it applied" "$(sq "$H" "select count(*) from stock_snapshot")" "$n_before"
 has "quarantine reason lists the bad rows" "$(cat "$H"/var/quarantine/wh-la/*-stock-20261127.csv.reason)" "line 2 record 1 field on_hand rule range"
+
+# bad-row share: above the spec's max-share (warehouse-stock allows
+# 0.5) the file is rejected whole, good rows too; at exactly the share
+# it is partial
+HDR='Warehouse,SKU,Snapshot Time,On Hand,Available,Reserved,Damaged'
+printf '%s\nUSLAX01,SKU-3,11/26/2026 08:00,5,5,0,0\nUSLAX01,SKU-4,11/26/2026 08:00,-1,0,0,0\nUSLAX01,SKU-5,11/26/2026 08:00,x,0,0,0\n' "$HDR" > "$H/inbox/wh-la/stock-20261129.csv"
+printf '%s\nUSLAX01,SKU-6,11/26/2026 08:00,5,5,0,0\nUSLAX01,SKU-7,11/26/2026 08:00,-1,0,0,0\n' "$HDR" > "$H/inbox/wh-la/stock-20261130.csv"
+cx "$H" run --once >/dev/null 2>&1
+eq "2 of 3 rows bad, more than max-share 0.5: rejected whole" "$(sq "$H" "select status||':'||reason from inbound_file where name='stock-20261129.csv'")" "rejected:2 of 3 records rejected (66.7%), more than the 50.0% mapping warehouse-stock allows"
+eq "its good row is not applied" "$(sq "$H" "select count(*) from stock_snapshot where sku='SKU-3'")" 0
+eq "its ledger row counts what was read" "$(sq "$H" "select records_total||':'||records_applied||':'||records_rejected||':'||rows_stored from inbound_file where name='stock-20261129.csv'")" "3:0:2:0"
+check "it is quarantined" test -f "$(ls "$H"/var/quarantine/wh-la/*-stock-20261129.csv.reason 2>/dev/null | head -1)"
+eq "1 of 2 rows bad, exactly max-share: partial" "$(sq "$H" "select status||':'||records_applied||':'||records_rejected from inbound_file where name='stock-20261130.csv'")" "partial:1:1"
+eq "and its good row is applied" "$(sq "$H" "select count(*) from stock_snapshot where sku='SKU-6'")" 1
 
 # a ragged row is a row reject, the rest applies
 printf 'Warehouse,SKU,Snapshot Time,On Hand,Available,Reserved,Damaged\nUSLAX01,SKU-9,11/26/2026 08:00,5,5,0,0\nUSLAX01,SKU-10,11/26/2026 08:00\n' > "$H/inbox/wh-la/stock-20261128.csv"
@@ -111,7 +126,7 @@ out=$(cx "$H2" ingest --partner odr-cn "$T/cases-copy.csv" 2>/dev/null); rc=$?
 eq "ingest exits 0" "$rc" 0
 has "ingest applied the file" "$out" "partial=1"
 check "ingest leaves the named file" test -f "$T/cases-copy.csv"
-out=$(cx "$H2" ingest --partner odr-cn "$T/cases-copy.csv" 2>/dev/null)
+out=$(cxo "$H2" ingest --partner odr-cn "$T/cases-copy.csv" 2>/dev/null)
 has "ingesting the same file again changes nothing" "$out" "duplicate=1"
 eq "one ledger row" "$(sq "$H2" "select count(*) from inbound_file")" 1
 printf 'not,a,case\n' > "$T/junk.csv"
@@ -124,9 +139,9 @@ eq "ingest for an unknown partner exits 64" $? 64
 A=$T/a; B=$T/b
 home "$A"; home "$B"; samples "$A"; samples "$B"
 cx "$A" run --once >/dev/null 2>&1; cx "$B" run --once >/dev/null 2>&1
-eq "two runs on the same input give the same dump" "$(cx "$A" dump | md5sum)" "$(cx "$B" dump | md5sum)"
+eq "two runs on the same input give the same dump" "$(cxo "$A" dump | md5sum)" "$(cxo "$B" dump | md5sum)"
 cx "$A" run --once >/dev/null 2>&1
-eq "a second run on an empty inbox changes nothing" "$(cx "$A" dump | md5sum)" "$(cx "$B" dump | md5sum)"
+eq "a second run on an empty inbox changes nothing" "$(cxo "$A" dump | md5sum)" "$(cxo "$B" dump | md5sum)"
 
 # one crossdock per store
 exec 9>"$A/var/crossdock.db.lock"
