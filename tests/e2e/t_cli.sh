@@ -1,5 +1,6 @@
 # The command line: help, version, exit codes, check with file:line errors.
 . tests/e2e/lib.sh
+plan 63
 
 out=$("$CROSSDOCK" --version); rc=$?
 eq "--version exits 0" "$rc" 0
