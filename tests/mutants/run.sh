@@ -23,6 +23,7 @@
 #   MUTANTS_SUITE=full   run the whole suite (tests/run.sh) per mutant
 #   MUTANTS_TIMEOUT=S    time limit of one mutant's tests (default 600)
 #   MUTANTS_KEEP=1       keep the scratch folder (its path is printed)
+#   MUTANTS_JOBS=N       make -j for the builds (default 2)
 #
 # Prints one line per mutant and closes with
 #   mutants=N caught=N survived=N
@@ -144,7 +145,7 @@ for p in $list; do
 	m=$work/m
 	rm -rf "$m"
 	cp -a "$work/base" "$m"
-	if ! (cd "$m" && patch -p1 -s --no-backup-if-mismatch) <"$p" >"$work/$name.log" 2>&1; then
+	if ! (cd "$m" && patch -p1 -s -F0 --no-backup-if-mismatch) <"$p" >"$work/$name.log" 2>&1; then
 		survived=$((survived + 1))
 		echo "mutant $name: SURVIVED (the patch no longer applies: update it) [$(( $(secs) - m0 ))s]"
 		continue
