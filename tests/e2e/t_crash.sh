@@ -7,6 +7,7 @@
 # temporary survives and the store passes integrity_check.  The seed is
 # printed; CRASH_SEED=N replays a run.
 . tests/e2e/lib.sh
+plan 14
 
 # The batch: the seven samples, a 6000-event GBK tracking file, a
 # duplicate, a file no rule matches, a file whose every row is bad.

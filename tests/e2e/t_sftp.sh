@@ -8,6 +8,7 @@
 # the specific event with its key=value pairs.  crossdock killed itself
 # (SIGKILL at every crash point) is t_sftp_crash.sh.
 . tests/e2e/lib.sh
+plan 127
 
 S=$T/sshd
 sh "$TOP/tests/sftp/sshd.sh" start "$S" || { notok "sshd starts"; done_testing; }

@@ -15,6 +15,7 @@
 # tampered .part is replaced; a kill -9 from outside in the middle of an
 # upload is resumed.
 . tests/e2e/lib.sh
+plan 45
 
 SEED=${CROSSDOCK_TEST_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 echo "# seed=$SEED (CROSSDOCK_TEST_SEED=$SEED reproduces the random kills)"
