@@ -105,6 +105,12 @@ install: all
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/crossdock
 	install -m 644 mappings/*.xml mappings/*.rng \
 	    $(DESTDIR)$(SHAREDIR)/mappings/
+	install -d $(DESTDIR)$(SHAREDIR)/mappings/out \
+	    $(DESTDIR)$(SYSCONFDIR)/calendars $(DESTDIR)$(SYSCONFDIR)/catalog
+	install -m 644 mappings/out/*.xml mappings/out/*.rng \
+	    $(DESTDIR)$(SHAREDIR)/mappings/out/
+	install -m 644 etc/calendars/*.cal $(DESTDIR)$(SYSCONFDIR)/calendars/
+	install -m 644 etc/catalog/*.cat $(DESTDIR)$(SYSCONFDIR)/catalog/
 	install -m 644 etc/crossdock.conf $(DESTDIR)$(SYSCONFDIR)/crossdock.conf.example
 	install -d $(DESTDIR)$(SHAREDIR)/systemd
 	install -m 644 etc/crossdock.service etc/crossdock-once.service \
