@@ -282,6 +282,21 @@ open_store(const struct config *c)
 
 /* Load the config and open its store, for the read-only commands.
  * EX_OK with both set, or the exit code (nothing left open). */
+/* The store lock, then the store, for a command that writes: EX_OK
+ * with *s, or the exit code (another crossdock holds it, or it cannot
+ * be opened; said once, where it failed). */
+static int
+lock_and_open(const struct config *c, struct store **s)
+{
+	int lock;
+
+	if ((lock = lock_store(c->store)) < 0)
+		return lock == -2 ? EX_TEMPFAIL : EX_IOERR;
+	if ((*s = open_store(c)) == NULL)
+		return EX_IOERR;
+	return EX_OK;
+}
+
 static int
 open_both(const struct common *o, struct config **c, struct store **s)
 {
@@ -330,7 +345,7 @@ cmd_run(const struct common *o, int argc, char **argv)
 	struct store *s = NULL;
 	struct pipeline *pl = NULL;
 	int64_t now;
-	int rc = EX_OK, lock;
+	int rc = EX_OK;
 
 	if (batch_clock(o, &now) == -1)
 		return EX_USAGE;
@@ -350,14 +365,8 @@ cmd_run(const struct common *o, int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((lock = lock_store(c->store)) < 0) {
-		rc = lock == -2 ? EX_TEMPFAIL : EX_IOERR;
+	if ((rc = lock_and_open(c, &s)) != EX_OK)
 		goto out;
-	}
-	if ((s = open_store(c)) == NULL) {
-		rc = EX_IOERR;
-		goto out;
-	}
 	pl = pipeline_new(c, s, now);
 	if (argv == NULL) {
 		struct deliver_summary ds = { 0 };
@@ -396,7 +405,7 @@ cmd_reprocess(const struct common *o, const char *id)
 	char *end;
 	long long fid;
 	int64_t now;
-	int rc, lock, r;
+	int rc, r;
 
 	errno = 0;
 	fid = strtoll(id, &end, 10);
@@ -408,14 +417,8 @@ cmd_reprocess(const struct common *o, const char *id)
 		return EX_USAGE;
 	if ((c = load_config(o)) == NULL)
 		return EX_CONFIG;
-	if ((lock = lock_store(c->store)) < 0) {
-		rc = lock == -2 ? EX_TEMPFAIL : EX_IOERR;
+	if ((rc = lock_and_open(c, &s)) != EX_OK)
 		goto out;
-	}
-	if ((s = open_store(c)) == NULL) {
-		rc = EX_IOERR;
-		goto out;
-	}
 	pl = pipeline_new(c, s, now);
 	r = pipeline_reprocess(pl, fid, o->mapping, &f);
 	switch (r) {
@@ -593,19 +596,15 @@ cmd_daemon(const struct common *o)
 	struct config *c;
 	struct store *s;
 	int64_t now = 0;
-	int rc, lock;
+	int rc;
 
 	if (o->now && batch_clock(o, &now) == -1)
 		return EX_USAGE;
 	if ((c = load_config(o)) == NULL)
 		return EX_CONFIG;
-	if ((lock = lock_store(c->store)) < 0) {
+	if ((rc = lock_and_open(c, &s)) != EX_OK) {
 		config_free(c);
-		return lock == -2 ? EX_TEMPFAIL : EX_IOERR;
-	}
-	if ((s = open_store(c)) == NULL) {
-		config_free(c);
-		return EX_IOERR;
+		return rc;
 	}
 	if (o->syslog)
 		log_use_syslog("crossdock");
