@@ -57,6 +57,7 @@
 
 #include "../map/timeparse.h"
 #include "../util/diag.h"
+#include "../util/fsio.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
 #include "outspec.h"
@@ -1042,19 +1043,6 @@ fail:
 	return NULL;
 }
 
-static void
-sha256_hex(const char *buf, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-
-	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32)
-		fatal("outspec_load sha256-failed");
-	for (i = 0; i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
-}
 
 static xmlRelaxNGPtr
 schema_load(const char *rng_path, struct diag *d)
@@ -1123,7 +1111,7 @@ load_one(const char *path, xmlRelaxNGPtr schema, struct diag *d,
 	if ((buf = read_small(path, OUTSPEC_MAX_BYTES, &len, d)) == NULL)
 		return NULL;
 	ld.s = outspec_new(path);
-	sha256_hex(buf, len, ld.s->sha256);
+	fsio_sha256_buf(buf, len, ld.s->sha256);
 	/* Anything libxml2 says while we hold the file is about it. */
 	xmlSetStructuredErrorFunc(&ld, loader_error);
 	xmlSetGenericErrorFunc(NULL, quiet);

@@ -42,6 +42,7 @@
 #include "../map/money.h"
 #include "../map/timeparse.h"
 #include "../util/diag.h"
+#include "../util/utf8.h"
 #include "../util/xmalloc.h"
 #include "writer.h"
 
@@ -255,39 +256,6 @@ format_time(struct writer *w, size_t ci, const struct value *v, char *out,
  * Cells.
  */
 
-static int
-utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k, len;
-	uint32_t cp;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf)
-			len = 2, cp = s[i] & 0x1f;
-		else if (s[i] >= 0xe0 && s[i] <= 0xef)
-			len = 3, cp = s[i] & 0x0f;
-		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
-			len = 4, cp = s[i] & 0x07;
-		else
-			return 0;
-		if (i + len > n)
-			return 0;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
 
 /* Decimal text of v, at the end of buf (>= 21 bytes); faster than
  * snprintf, and this runs for every integer cell. */

@@ -62,6 +62,7 @@
 
 #include "../model/entity.h"
 #include "../util/diag.h"
+#include "../util/fsio.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
 #include "spec.h"
@@ -1940,19 +1941,6 @@ fail:
 	return NULL;
 }
 
-static void
-sha256_hex(const char *buf, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-
-	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32)
-		fatal("spec_load sha256-failed");
-	for (i = 0; i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
-}
 
 static xmlRelaxNGPtr
 schema_load(const char *rng_path, struct diag *d)
@@ -2023,7 +2011,7 @@ load_one(const char *path, xmlRelaxNGPtr schema, struct diag *d,
 	if ((buf = read_small(path, SPEC_MAX_BYTES, &len, d)) == NULL)
 		return NULL;
 	ld.s = spec_new(path);
-	sha256_hex(buf, len, ld.s->sha256);
+	fsio_sha256_buf(buf, len, ld.s->sha256);
 	/* Anything libxml2 says while we hold the file is about it. */
 	xmlSetStructuredErrorFunc(&ld, loader_error);
 	xmlSetGenericErrorFunc(NULL, quiet);

@@ -80,6 +80,18 @@ hex(const unsigned char *md, unsigned n, char *out)
 	out[2 * n] = '\0';
 }
 
+void
+fsio_sha256_buf(const void *buf, size_t len, char sha256[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
+		fatal("fsio sha256-failed");
+	hex(md, mdlen, sha256);
+}
+
 static int
 write_all(int fd, const void *buf, size_t len)
 {

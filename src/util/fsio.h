@@ -38,5 +38,7 @@ int fsio_atomic_copy(const char *src, const char *dir, const char *name,
     char *errbuf, size_t errlen);
 /* SHA-256 of a whole file, hex.  0 or -1 (errno). */
 int fsio_sha256_file(const char *path, char sha256[65]);
+/* The SHA-256 of len bytes at buf, as 64 hex digits. */
+void fsio_sha256_buf(const void *buf, size_t len, char sha256[65]);
 
 #endif
