@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <libgen.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,13 @@ static const struct directive directives[] = {
 	{ "outputs",	TOP,	 1, 0 },
 	{ "settle",	TOP,	 1, 0 },
 	{ "poll",	TOP,	 1, 0 },
+	{ "unpaid-days", TOP,	 1, 0 },
+	{ "suggest-days", TOP,	 1, 0 },
+	{ "refund-days", TOP,	 1, 0 },
+	{ "work-calendar", TOP,	 1, 0 },
+	{ "delay-hours", TOP,	 1, 2 },	/* [COUNTRY] HOURS */
+	{ "tracking-lag", TOP,	 1, 0 },
+	{ "feed-silence", TOP,	 1, 0 },
 	{ "partner",	TOP,	 2, 0 },	/* ID { */
 	{ "kind",	PARTNER, 1, 0 },
 	{ "name",	PARTNER, 1, 0 },
@@ -78,6 +86,10 @@ static const struct directive directives[] = {
 	{ "marker",	PARTNER, 1, 0 },
 	{ "file",	PARTNER, 2, MAXTOK - 1 }, /* PATTERN SPEC... */
 	{ "outbox",	PARTNER, 1, 0 },
+	{ "output",	PARTNER, 2, 0 },	/* DATASET SPEC|none */
+	{ "order-ref",	PARTNER, 1, 0 },	/* REGEX */
+	{ "fee-codes",	PARTNER, 1, MAXTOK - 1 },
+	{ "fee-tolerance", PARTNER, 1, 0 },	/* PERCENT% */
 	{ "sftp",	PARTNER, 1, 0 },	/* { */
 	{ "}",		PARTNER, 0, 0 },
 	{ "host",	SFTP,	 1, 0 },
@@ -103,7 +115,8 @@ static const struct directive directives[] = {
 };
 
 static const char *const kinds[] = {
-	"merchant", "carrier", "warehouse", "bank", "customs", "odr", NULL,
+	"merchant", "carrier", "warehouse", "bank", "customs", "odr",
+	"platform", NULL,
 };
 
 /* The path directives, in this order (see config_load). */
@@ -209,6 +222,17 @@ valid_id(const char *s)
 	return i <= 64;
 }
 
+static struct partner_output *
+config_output_entry(const struct partner *pt, const char *dataset)
+{
+	size_t i;
+
+	for (i = 0; i < pt->noutputs; i++)
+		if (strcmp(pt->outputs[i].dataset, dataset) == 0)
+			return &pt->outputs[i];
+	return NULL;
+}
+
 static char *
 join(const char *base, const char *rel)
 {
@@ -240,8 +264,62 @@ set_once(struct parse *p, long lineno, char **dst, const char *v,
 	*dst = xstrdup(v);
 }
 
+static long number(struct parse *, long, const char *, const char *,
+    long, long);
+
+static int
+country_code(const char *s)
+{
+	return strlen(s) == 2 && isupper((unsigned char)s[0]) &&
+	    isupper((unsigned char)s[1]);
+}
+
+/* The evaluate stage's limits. */
 static void
-top_directive(struct parse *p, long lineno, char **tok)
+eval_directive(struct parse *p, long lineno, int n, char **tok)
+{
+	struct eval_cfg *e = &p->c->eval;
+	const char *k = tok[0];
+	size_t i;
+
+	if (strcmp(k, "unpaid-days") == 0)
+		e->unpaid_days = (int)number(p, lineno, k, tok[1], 1, 365);
+	else if (strcmp(k, "suggest-days") == 0)
+		e->suggest_days = (int)number(p, lineno, k, tok[1], 0, 90);
+	else if (strcmp(k, "refund-days") == 0)
+		e->refund_workdays = (int)number(p, lineno, k, tok[1], 1, 60);
+	else if (strcmp(k, "tracking-lag") == 0)
+		e->lag_hours = (int)number(p, lineno, k, tok[1], 1, 240);
+	else if (strcmp(k, "feed-silence") == 0)
+		e->silence_hours = (int)number(p, lineno, k, tok[1], 1, 240);
+	else if (strcmp(k, "work-calendar") == 0) {
+		if (!country_code(tok[1]))
+			diag_add(p->d, p->file, lineno, "work-calendar: '%s' "
+			    "is not a country code (CN, US)", tok[1]);
+		else
+			memcpy(e->work_country, tok[1], 3);
+	} else if (strcmp(k, "delay-hours") == 0) {
+		const char *cc = n == 3 ? tok[1] : "";
+
+		if (n == 3 && !country_code(cc)) {
+			diag_add(p->d, p->file, lineno, "delay-hours: '%s' is "
+			    "not a country code (CN, US)", cc);
+			return;
+		}
+		for (i = 0; i < e->ndelays; i++)
+			if (strcmp(e->delays[i].country, cc) == 0)
+				diag_add(p->d, p->file, lineno, "delay-hours%s%s "
+				    "given twice", n == 3 ? " " : "", cc);
+		e->delays = xreallocarray(e->delays, e->ndelays + 1,
+		    sizeof *e->delays);
+		memcpy(e->delays[e->ndelays].country, cc, strlen(cc) + 1);
+		e->delays[e->ndelays++].hours = (int)number(p, lineno, k,
+		    tok[n - 1], 1, 24 * 90);
+	}
+}
+
+static void
+top_directive(struct parse *p, long lineno, int n, char **tok)
 {
 	size_t i;
 
@@ -264,7 +342,8 @@ top_directive(struct parse *p, long lineno, char **tok)
 		if ((p->default_settle = duration_ms(tok[1])) == -1)
 			diag_add(p->d, p->file, lineno, "settle: '%s' is not a "
 			    "duration (0, 500ms, 2s, 1m)", tok[1]);
-	}
+	} else
+		eval_directive(p, lineno, n, tok);
 }
 
 /* file PATTERN SPEC... */
@@ -301,6 +380,68 @@ file_rule(struct parse *p, struct partner *pt, long lineno, int n,
 }
 
 static void
+add_str(char ***v, size_t *n, const char *s)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+/* output DATASET SPEC, and a bank's reconciliation settings */
+static void
+recon_directive(struct parse *p, struct partner *pt, long lineno, int n,
+    char **tok)
+{
+	struct recon_cfg *rc = &pt->recon;
+	struct partner_output *o;
+	char why[256];
+	regex_t re;
+	size_t i;
+	int e;
+
+	if (strcmp(tok[0], "output") == 0) {
+		if (dataset_find(tok[1]) == NULL)
+			diag_add(p->d, p->file, lineno, "output: no dataset "
+			    "'%s' (tracking_update, recon_line, notice)",
+			    tok[1]);
+		for (i = 0; i < pt->noutputs; i++)
+			if (strcmp(pt->outputs[i].dataset, tok[1]) == 0)
+				diag_add(p->d, p->file, lineno, "output %s given "
+				    "twice (first at line %d)", tok[1],
+				    pt->outputs[i].line);
+		pt->outputs = xreallocarray(pt->outputs, pt->noutputs + 1,
+		    sizeof *pt->outputs);
+		o = &pt->outputs[pt->noutputs++];
+		memset(o, 0, sizeof *o);
+		o->dataset = xstrdup(tok[1]);
+		o->spec_name = strcmp(tok[2], "none") ? xstrdup(tok[2]) : NULL;
+		o->line = (int)lineno;
+	} else if (strcmp(tok[0], "order-ref") == 0) {
+		if ((e = regcomp(&re, tok[1], REG_EXTENDED)) != 0) {
+			regerror(e, &re, why, sizeof why);
+			diag_add(p->d, p->file, lineno, "order-ref: '%s' is not "
+			    "an extended regular expression: %s", tok[1], why);
+		} else
+			regfree(&re);
+		add_str(&rc->order_refs, &rc->norder_refs, tok[1]);
+	} else if (strcmp(tok[0], "fee-codes") == 0) {
+		for (e = 1; e < n; e++)
+			add_str(&rc->fee_codes, &rc->nfee_codes, tok[e]);
+	} else if (strcmp(tok[0], "fee-tolerance") == 0) {
+		char *end;
+		double v;
+
+		errno = 0;
+		v = strtod(tok[1], &end);
+		if (errno || end == tok[1] || strcmp(end, "%") || v < 0 ||
+		    v > 10)
+			diag_add(p->d, p->file, lineno, "fee-tolerance: '%s' is "
+			    "not a percentage from 0%% to 10%% (2.5%%)", tok[1]);
+		else
+			rc->fee_tolerance_bp = (int)(v * 100 + 0.5);
+	}
+}
+
+static void
 partner_directive(struct parse *p, struct partner *pt, long lineno, int n,
     char **tok)
 {
@@ -312,8 +453,8 @@ partner_directive(struct parse *p, struct partner *pt, long lineno, int n,
 				break;
 		if (*k == NULL)
 			diag_add(p->d, p->file, lineno, "kind '%s' is not one of "
-			    "merchant, carrier, warehouse, bank, customs, odr",
-			    tok[1]);
+			    "merchant, carrier, warehouse, bank, customs, odr, "
+			    "platform", tok[1]);
 		set_once(p, lineno, &pt->kind, tok[1], "kind");
 	} else if (strcmp(tok[0], "name") == 0)
 		set_once(p, lineno, &pt->name, tok[1], "name");
@@ -343,6 +484,8 @@ partner_directive(struct parse *p, struct partner *pt, long lineno, int n,
 		set_once(p, lineno, &pt->marker, tok[1], "marker");
 	} else if (strcmp(tok[0], "file") == 0)
 		file_rule(p, pt, lineno, n, tok);
+	else
+		recon_directive(p, pt, lineno, n, tok);
 }
 
 static long
@@ -545,6 +688,67 @@ spec_unknown(struct parse *p, const char *name)
 }
 
 /* Checks that need the whole file: required settings, folders, specs. */
+/* A partner's outputs: defaults by kind, every spec resolved and of the
+ * dataset it is named for. */
+static void
+finish_outputs(struct parse *p, struct partner *pt)
+{
+	static const struct {
+		const char *kind, *dataset, *spec;
+	} defaults[] = {
+		{ "merchant", "tracking_update", "tracking-update-csv" },
+		{ "merchant", "notice", "notice-jsonl" },
+		{ "platform", "recon_line", "recon-csv" },
+		{ "platform", "notice", "notice-jsonl" },
+	};
+	const struct config *c = p->c;
+	struct partner_output *o;
+	size_t i;
+
+	for (i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+		if (pt->kind == NULL || strcmp(pt->kind, defaults[i].kind) ||
+		    config_output_entry(pt, defaults[i].dataset) != NULL)
+			continue;
+		pt->outputs = xreallocarray(pt->outputs, pt->noutputs + 1,
+		    sizeof *pt->outputs);
+		o = &pt->outputs[pt->noutputs++];
+		memset(o, 0, sizeof *o);
+		o->dataset = xstrdup(defaults[i].dataset);
+		o->spec_name = xstrdup(defaults[i].spec);
+	}
+	for (i = 0; i < pt->noutputs; i++) {
+		o = &pt->outputs[i];
+		if (o->spec_name == NULL)
+			continue;
+		if (c->outputs == NULL) {
+			if (o->line)
+				diag_add(p->d, p->file, o->line, "partner %s: "
+				    "output %s needs the outputs folder (outputs "
+				    "DIR)", pt->id, o->dataset);
+			continue;
+		}
+		if (c->outspecs == NULL)
+			continue;	/* the folder's own errors are reported */
+		o->spec = outspec_find(c->outspecs, c->noutspecs,
+		    o->spec_name);
+		if (o->spec == NULL)
+			diag_add(p->d, p->file, o->line ? o->line : pt->line,
+			    "partner %s: no output spec named '%s' in %s%s",
+			    pt->id, o->spec_name, c->outputs, o->line ? "" :
+			    " (the default for its kind: name another with "
+			    "\"output DATASET SPEC\" or \"output DATASET none\")");
+		else if (strcmp(o->spec->dataset->name, o->dataset) != 0)
+			diag_add(p->d, p->file, o->line, "partner %s: output "
+			    "spec '%s' writes dataset %s, not %s", pt->id,
+			    o->spec_name, o->spec->dataset->name, o->dataset);
+	}
+	if ((pt->recon.norder_refs || pt->recon.nfee_codes ||
+	    pt->recon.fee_tolerance_bp) && pt->kind &&
+	    strcmp(pt->kind, "bank") != 0)
+		diag_add(p->d, p->file, pt->line, "partner %s: order-ref, "
+		    "fee-codes and fee-tolerance are for banks", pt->id);
+}
+
 static void
 finish_partner(struct parse *p, struct partner *pt)
 {
@@ -578,7 +782,8 @@ finish_partner(struct parse *p, struct partner *pt)
 			diag_add(p->d, p->file, pt->line, "partner %s: inbox %s "
 			    "is not a folder", pt->id, pt->inbox);
 	}
-	if (pt->nrules == 0)
+	finish_outputs(p, pt);
+	if (pt->nrules == 0 && !(pt->kind && strcmp(pt->kind, "platform") == 0))
 		diag_add(p->d, p->file, pt->line, "partner %s: no file rules "
 		    "(file PATTERN MAPPING...)", pt->id);
 	for (i = 0; i < pt->nrules; i++) {
@@ -609,6 +814,28 @@ finish_partner(struct parse *p, struct partner *pt)
 		pt->settle_ms = p->default_settle;
 }
 
+/* The default delay limit, and the working-day calendar the refund
+ * clock needs. */
+static void
+finish_eval(struct parse *p)
+{
+	struct eval_cfg *e = &p->c->eval;
+	size_t i;
+
+	for (i = 0; i < e->ndelays; i++)
+		if (e->delays[i].country[0] == '\0')
+			break;
+	if (i == e->ndelays) {
+		e->delays = xreallocarray(e->delays, e->ndelays + 1,
+		    sizeof *e->delays);
+		e->delays[e->ndelays].country[0] = '\0';
+		e->delays[e->ndelays++].hours = 120;
+	}
+	if (p->c->cals && calendar_find(p->c->cals, e->work_country) == NULL)
+		diag_add(p->d, p->file, 0, "work-calendar %s: no %s.cal in %s",
+		    e->work_country, e->work_country, p->c->calendars);
+}
+
 struct config *
 config_load(const char *path, struct diag *d)
 {
@@ -635,6 +862,12 @@ config_load(const char *path, struct diag *d)
 	c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
 	c->poll_ms = 60000;
+	c->eval.unpaid_days = 3;
+	c->eval.suggest_days = 7;
+	c->eval.refund_workdays = 7;	/* clause 5.4 */
+	memcpy(c->eval.work_country, "CN", 3);
+	c->eval.lag_hours = 6;		/* clause 5.3 */
+	c->eval.silence_hours = 6;
 	p.c = c;
 	while (getline(&line, &cap, fp) != -1) {
 		const struct directive *dv;
@@ -714,7 +947,7 @@ config_load(const char *path, struct diag *d)
 		else if (pt)
 			partner_directive(&p, pt, lineno, n, tok);
 		else
-			top_directive(&p, lineno, tok);
+			top_directive(&p, lineno, n, tok);
 	}
 	free(line);
 	fclose(fp);
@@ -778,6 +1011,7 @@ config_load(const char *path, struct diag *d)
 	}
 	if (c->npartners == 0)
 		diag_add(d, path, 0, "no partners configured");
+	finish_eval(&p);
 	if (diag_count(d) > before) {
 		config_free(c);
 		return NULL;
@@ -832,8 +1066,20 @@ config_free(struct config *c)
 			free(r->specs);
 		}
 		free(pt->rules);
+		for (j = 0; j < pt->noutputs; j++) {
+			free(pt->outputs[j].dataset);
+			free(pt->outputs[j].spec_name);
+		}
+		free(pt->outputs);
+		for (j = 0; j < pt->recon.norder_refs; j++)
+			free(pt->recon.order_refs[j]);
+		free(pt->recon.order_refs);
+		for (j = 0; j < pt->recon.nfee_codes; j++)
+			free(pt->recon.fee_codes[j]);
+		free(pt->recon.fee_codes);
 	}
 	free(c->partners);
+	free(c->eval.delays);
 	for (i = 0; i < c->nspecs; i++)
 		spec_free(c->specs[i]);
 	free(c->specs);
@@ -875,6 +1121,41 @@ config_spec(const struct config *c, const char *name)
 		if (strcmp(c->specs[i]->name, name) == 0)
 			return c->specs[i];
 	return NULL;
+}
+
+const struct outspec *
+config_output(const struct partner *p, const char *dataset)
+{
+	const struct partner_output *o = config_output_entry(p, dataset);
+
+	return o ? o->spec : NULL;
+}
+
+const struct partner *
+config_platform(const struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npartners; i++)
+		if (c->partners[i].kind &&
+		    strcmp(c->partners[i].kind, "platform") == 0)
+			return &c->partners[i];
+	return NULL;
+}
+
+int
+config_delay_hours(const struct config *c, const char *country)
+{
+	size_t i, dflt = 0;
+
+	for (i = 0; i < c->eval.ndelays; i++) {
+		if (c->eval.delays[i].country[0] == '\0')
+			dflt = i;
+		else if (country && strcmp(c->eval.delays[i].country,
+		    country) == 0)
+			return c->eval.delays[i].hours;
+	}
+	return c->eval.ndelays ? c->eval.delays[dflt].hours : 120;
 }
 
 const struct file_rule *

@@ -77,10 +77,35 @@ struct sftp_cfg {
 	int		 line;
 };
 
+/* "output DATASET SPEC": which output spec a partner's files of one
+ * dataset are written through.  Merchants get tracking_update and
+ * notice, the platform recon_line and notice, by the bundled specs'
+ * names unless they name their own; "output DATASET none" opts out. */
+struct partner_output {
+	char			*dataset;
+	char			*spec_name;	/* NULL: none */
+	const struct outspec	*spec;		/* resolved; NULL: none */
+	int			 line;		/* 0: a default */
+};
+
+/* A bank's reconciliation settings. */
+struct recon_cfg {
+	char		**order_refs;	/* POSIX extended regexes that find
+					   order numbers in remittance text */
+	size_t		  norder_refs;
+	char		**fee_codes;	/* bank transaction codes of fees and
+					   charges (a code matches when it
+					   contains one: "CHRG") */
+	size_t		  nfee_codes;
+	int		  fee_tolerance_bp; /* a payment short of its order by
+					   at most this many basis points
+					   of the order is paid net of a fee */
+};
+
 struct partner {
 	char		*id;
 	char		*kind;		/* merchant carrier warehouse bank
-					   customs odr */
+					   customs odr platform */
 	char		*name;
 	char		*locale;	/* zh | en; default en */
 	char		*timezone;	/* IANA zone of its local times */
@@ -93,7 +118,31 @@ struct partner {
 					   NAME+marker exists (".done") */
 	struct file_rule *rules;
 	size_t		 nrules;
+	struct partner_output *outputs;
+	size_t		 noutputs;
+	struct recon_cfg recon;
 	int		 line;
+};
+
+/* The evaluate stage's clocks and limits (global directives). */
+struct delay_limit {
+	char		 country[3];	/* "" for the default */
+	int		 hours;
+};
+
+struct eval_cfg {
+	int		 unpaid_days;	/* an order unpaid this many days (3) */
+	int		 suggest_days;	/* date window of payment
+					   suggestions (7) */
+	int		 refund_workdays; /* a refund due within (7) */
+	char		 work_country[3]; /* its calendar (CN) */
+	struct delay_limit *delays;	/* "delay-hours [CC] H"; [0] is the
+					   default (120) */
+	size_t		 ndelays;
+	int		 lag_hours;	/* a tracking event later than this is
+					   late (6, clause 5.3) */
+	int		 silence_hours;	/* a carrier silent this long with
+					   parcels in transit (6) */
 };
 
 struct config {
@@ -117,6 +166,7 @@ struct config {
 	struct catalog	*cat;
 	struct outspec	**outspecs;
 	size_t		 noutspecs;
+	struct eval_cfg	 eval;
 };
 
 /* Load path.  Every problem goes into d; NULL if there was any. */
@@ -126,6 +176,13 @@ void config_free(struct config *);
 const struct partner *config_partner(const struct config *, const char *id);
 /* The spec with this name, or NULL. */
 const struct spec *config_spec(const struct config *, const char *name);
+/* The output spec p receives dataset through, or NULL (none). */
+const struct outspec *config_output(const struct partner *p,
+    const char *dataset);
+/* The platform's own partner (kind platform), or NULL. */
+const struct partner *config_platform(const struct config *);
+/* The delay limit in hours for parcels to country (NULL: default). */
+int config_delay_hours(const struct config *, const char *country);
 /* The first rule of p whose pattern matches name, or NULL. */
 const struct file_rule *config_match(const struct partner *p,
     const char *name);

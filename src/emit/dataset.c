@@ -32,15 +32,23 @@ static const struct entity_col tracking_update_cols[] = {
 	{ "detail",		COL_TEXT,	0, NULL, NULL },
 	{ "latest_status",	COL_TEXT,	1, NULL, entity_tracking_statuses },
 	{ "lag_minutes",	COL_INT,	1, NULL, NULL },
+	{ "received_at",	COL_TIME,	1, NULL, NULL },
+	{ "latest_event_time",	COL_TIME,	1, NULL, NULL },
 };
 
 /*
- * recon_line: one line of a statement's reconciliation report, per
- * bank entry (entry_ref set) or per affected order without an entry
- * (an unpaid order: entry_ref NULL).  amount is the entry's,
- * expected_amount the order's, difference amount minus expected; all
- * three in currency.  outcome names the reconciliation outcome, detail
- * says more (the orders of a split payment, a fee's code).
+ * recon_line: one line of a statement's reconciliation report.
+ * line_kind says what the line is about: "statement" (its integrity
+ * check: outcome integrity_ok or integrity_failed), "summary" (one per
+ * currency: entry counts in detail, amount the credits, expected_amount
+ * the debits, difference the matched total), "entry" (a bank entry;
+ * one per order it pays, for a split payment) or "order" (an order the
+ * statement settles, with the sum paid against it).  amount is the
+ * entry's, expected_amount the order's, difference amount minus
+ * expected; all in currency.  outcome names the reconciliation outcome
+ * (README, "Reconciliation"), detail says more.  A report's version
+ * counts from 1; from version 2 on, change says how a line differs from
+ * the previous version (added, changed, removed; NULL unchanged).
  */
 static const struct entity_col recon_line_cols[] = {
 	{ "statement_id",	COL_TEXT,	1, NULL, NULL },
@@ -55,13 +63,25 @@ static const struct entity_col recon_line_cols[] = {
 	{ "difference",		COL_MONEY,	0, "currency", NULL },
 	{ "outcome",		COL_TEXT,	1, NULL, NULL },
 	{ "detail",		COL_TEXT,	0, NULL, NULL },
+	{ "bank",		COL_TEXT,	1, NULL, NULL },
+	{ "version",		COL_INT,	1, NULL, NULL },
+	{ "line_kind",		COL_TEXT,	1, NULL,
+	  "statement|summary|entry|order" },
+	{ "change",		COL_TEXT,	0, NULL, "added|changed|removed" },
+	{ "value_date",		COL_DATE,	0, NULL, NULL },
+	{ "fee",		COL_MONEY,	0, "currency", NULL },
+	{ "counterparty",	COL_TEXT,	0, NULL, NULL },
+	{ "remittance",		COL_TEXT,	0, NULL, NULL },
+	{ "suggested_order",	COL_TEXT,	0, NULL, NULL },
 };
 
 /*
  * notice: one exception notice to a partner, already rendered in the
  * recipient's locale from the message catalogue (title and text).
  * subject is what the exception is about (a waybill, an order, a
- * statement); deadline_at is NULL for kinds without one.
+ * statement); deadline_at is NULL for kinds without one.  audience is
+ * who reads it: the partner itself (merchant, platform) or the buyer,
+ * to whom the merchant passes it on (then locale is the buyer's).
  */
 static const struct entity_col notice_cols[] = {
 	{ "kind",		COL_TEXT,	1, NULL, NULL },
@@ -72,6 +92,11 @@ static const struct entity_col notice_cols[] = {
 	{ "deadline_at",	COL_TIME,	0, NULL, NULL },
 	{ "title",		COL_TEXT,	1, NULL, NULL },
 	{ "text",		COL_TEXT,	1, NULL, NULL },
+	{ "audience",		COL_TEXT,	1, NULL, "merchant|buyer|platform" },
+	{ "exception_id",	COL_INT,	1, NULL, NULL },
+	{ "order_no",		COL_TEXT,	0, NULL, NULL },
+	{ "waybill",		COL_TEXT,	0, NULL, NULL },
+	{ "status",		COL_TEXT,	1, NULL, "open|resolved" },
 };
 
 static const struct dataset datasets[] = {

@@ -28,20 +28,9 @@
 #include "../util/log.h"
 #include "../util/xmalloc.h"
 #include "store.h"
+#include "store_int.h"
 #include "store_schema.h"
 
-struct store {
-	sqlite3		*db;
-	char		*path;		/* for log lines */
-	sqlite3_stmt	*by_identity;
-	sqlite3_stmt	*by_content;
-	sqlite3_stmt	*file_insert;
-	sqlite3_stmt	*file_update;
-	sqlite3_stmt	*reject_insert;
-	/* text returned by lookups, owned here until the next lookup */
-	char		*strs[16];	/* 0: identity lookup; 1-6: outbound;
-					   8-13: store_file_get */
-};
 
 
 static const char *const status_names[] = {
@@ -117,8 +106,8 @@ errtext(struct store *s, char *buf, size_t len)
  *       error="disk I/O error (fsync)"
  * Callers only return -1; nobody logs the same failure again.  -1.
  */
-static int
-report(struct store *s, const char *what, const char *key, const char *value)
+int
+store_report(struct store *s, const char *what, const char *key, const char *value)
 {
 	char kv[256] = "", esc[224], why[512];
 
@@ -130,11 +119,11 @@ report(struct store *s, const char *what, const char *key, const char *value)
 	return -1;
 }
 
-static int
-exec(struct store *s, const char *sql)
+int
+store_exec(struct store *s, const char *sql)
 {
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return report(s, "exec", "sql", sql);
+		return store_report(s, "exec", "sql", sql);
 	return 0;
 }
 
@@ -252,13 +241,13 @@ store_close(struct store *s)
 int
 store_begin(struct store *s)
 {
-	return exec(s, "BEGIN IMMEDIATE");
+	return store_exec(s, "BEGIN IMMEDIATE");
 }
 
 int
 store_commit(struct store *s)
 {
-	return exec(s, "COMMIT");
+	return store_exec(s, "COMMIT");
 }
 
 int
@@ -266,7 +255,7 @@ store_rollback(struct store *s)
 {
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
-	return exec(s, "ROLLBACK");
+	return store_exec(s, "ROLLBACK");
 }
 
 static int
@@ -275,7 +264,7 @@ savepoint_op(struct store *s, const char *op, const char *name)
 	char sql[96];
 
 	snprintf(sql, sizeof sql, "%s \"%s\"", op, name);
-	return exec(s, sql);
+	return store_exec(s, sql);
 }
 
 int
@@ -297,14 +286,14 @@ store_rollback_to(struct store *s, const char *name)
 }
 
 /* Run a one-shot statement with text parameters (NULL binds NULL). */
-static int
-exec_bound(struct store *s, const char *sql, int n, const char *const *p)
+int
+store_exec_bound(struct store *s, const char *sql, int n, const char *const *p)
 {
 	sqlite3_stmt *st;
 	int i, rc;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		report(s, "prepare", NULL, NULL);
+		store_report(s, "prepare", NULL, NULL);
 		return -1;
 	}
 	for (i = 0; i < n; i++)
@@ -312,8 +301,18 @@ exec_bound(struct store *s, const char *sql, int n, const char *const *p)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		report(s, "step", NULL, NULL);
+		store_report(s, "step", NULL, NULL);
 		return -1;
+	}
+	return 0;
+}
+
+int
+store_prep(struct store *s, sqlite3_stmt **st, const char *sql)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return store_report(s, "prepare", "sql", sql);
 	}
 	return 0;
 }
@@ -324,7 +323,7 @@ store_partner_put(struct store *s, const char *id, const char *kind,
 {
 	const char *p[] = { id, kind, name, locale, timezone };
 
-	return exec_bound(s, "INSERT INTO partner (id, kind, name, locale,"
+	return store_exec_bound(s, "INSERT INTO partner (id, kind, name, locale,"
 	    " timezone) VALUES (?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
 	    " kind=excluded.kind, name=excluded.name, locale=excluded.locale,"
 	    " timezone=excluded.timezone", 5, p);
@@ -346,7 +345,7 @@ step_done(struct store *s, sqlite3_stmt *st)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE) {
-		report(s, "step", NULL, NULL);
+		store_report(s, "step", NULL, NULL);
 		return -1;
 	}
 	return 0;
@@ -362,7 +361,7 @@ lookup_done(struct store *s, sqlite3_stmt *st, int rc)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	report(s, "step", NULL, NULL);
+	store_report(s, "step", NULL, NULL);
 	return -1;
 }
 
@@ -401,7 +400,7 @@ store_file_get(struct store *s, int64_t id, struct store_file *out)
 	    " src_dev, src_ino, src_mtime_ns, duplicate_of, reason"
 	    " FROM inbound_file WHERE id=?",
 	    -1, &st, NULL) != SQLITE_OK) {
-		report(s, "prepare", NULL, NULL);
+		store_report(s, "prepare", NULL, NULL);
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, id);
@@ -444,7 +443,7 @@ store_file_reprocessed(struct store *s, int64_t id, int64_t *by)
 	*by = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) {
-		report(s, "step", NULL, NULL);
+		store_report(s, "step", NULL, NULL);
 		return -1;
 	}
 	return *by != 0;
@@ -465,8 +464,8 @@ store_file_by_content(struct store *s, const char *partner,
 	return lookup_done(s, st, rc);
 }
 
-static void
-bind_opt_text(sqlite3_stmt *st, int i, const char *v)
+void
+store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
@@ -492,21 +491,21 @@ store_file_insert(struct store *s, struct store_file *f)
 	sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, f->size);
-	bind_opt_text(st, 5, f->mapping);
+	store_bind_text(st, 5, f->mapping);
 	if (f->mapping)
 		sqlite3_bind_int(st, 6, f->mapping_version);
-	bind_opt_text(st, 7, f->mapping_sha256);
-	bind_opt_text(st, 8, f->encoding);
+	store_bind_text(st, 7, f->mapping_sha256);
+	store_bind_text(st, 8, f->encoding);
 	sqlite3_bind_text(st, 9, store_status_name(f->status), -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, f->records_total);
 	sqlite3_bind_int64(st, 11, f->records_applied);
 	sqlite3_bind_int64(st, 12, f->records_rejected);
 	sqlite3_bind_int64(st, 13, f->rows_stored);
-	bind_opt_text(st, 14, f->reason);
+	store_bind_text(st, 14, f->reason);
 	bind_opt_id(st, 15, f->duplicate_of);
 	sqlite3_bind_text(st, 16, f->received_at, -1, SQLITE_STATIC);
-	bind_opt_text(st, 17, f->archive_path);
+	store_bind_text(st, 17, f->archive_path);
 	sqlite3_bind_int64(st, 18, f->src_dev);
 	sqlite3_bind_int64(st, 19, f->src_ino);
 	sqlite3_bind_int64(st, 20, f->src_mtime_ns);
@@ -530,8 +529,8 @@ store_file_update(struct store *s, const struct store_file *f)
 	sqlite3_bind_int64(st, 3, f->records_applied);
 	sqlite3_bind_int64(st, 4, f->records_rejected);
 	sqlite3_bind_int64(st, 5, f->rows_stored);
-	bind_opt_text(st, 6, f->reason);
-	bind_opt_text(st, 7, f->encoding);
+	store_bind_text(st, 6, f->reason);
+	store_bind_text(st, 7, f->encoding);
 	bind_opt_id(st, 8, f->duplicate_of);
 	sqlite3_bind_int64(st, 9, f->rows_redelivered);
 	sqlite3_bind_int64(st, 10, f->rows_amended);
@@ -552,7 +551,7 @@ store_reject_insert(struct store *s, int64_t file_id, unsigned long record_no,
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)line);
 	sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, rule, -1, SQLITE_STATIC);
-	bind_opt_text(st, 7, value);
+	store_bind_text(st, 7, value);
 	sqlite3_bind_text(st, 8, message, -1, SQLITE_STATIC);
 	return step_done(s, st);
 }
@@ -749,7 +748,7 @@ prepare_built(struct store *s, sqlite3_stmt **st, const struct entity *e,
 	int rc = prepare(s, st, sql);
 
 	free(sql);
-	return rc == -1 ? report(s, "prepare", "entity", e->name) : 0;
+	return rc == -1 ? store_report(s, "prepare", "entity", e->name) : 0;
 }
 
 struct store_rows *
@@ -770,10 +769,10 @@ store_rows_prepare(struct store *s, const struct entity *e)
 	r->newer = e->conflict == ENTITY_AMEND && e->newer_col != NULL ?
 	    row_pos(e, e->newer_col) : -1;
 	sql = build_sql(e, "create");
-	rc = exec(s, sql);
+	rc = store_exec(s, sql);
 	free(sql);
 	if (rc == -1 ||
-	    exec(s, "CREATE TEMP TABLE IF NOT EXISTS settle_reject"
+	    store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS settle_reject"
 	    " (record_no INTEGER PRIMARY KEY)") == -1 ||
 	    prepare_built(s, &r->stage, e, "stage") == -1 ||
 	    prepare_built(s, &r->flush, e, "flush") == -1 ||
@@ -824,7 +823,7 @@ store_rows_insert(struct store_rows *r, const char *partner, int64_t file_id,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		report(r->store, "insert", "entity", r->entity->name);
+		store_report(r->store, "insert", "entity", r->entity->name);
 		return -1;
 	}
 	r->staged++;
@@ -991,7 +990,7 @@ history(struct store_rows *r, const struct version *old, const char *outcome,
 	    " partner, row_key, file_id, record_no, outcome, by_file_id,"
 	    " by_record_no, row_data) VALUES (?,?,?,?,?,?,?,?,?)", -1, &st,
 	    NULL) != SQLITE_OK) {
-		report(s, "prepare", NULL, NULL);
+		store_report(s, "prepare", NULL, NULL);
 		rc = -1;
 		goto out;
 	}
@@ -1006,7 +1005,7 @@ history(struct store_rows *r, const struct version *old, const char *outcome,
 	sqlite3_bind_text(st, 9, data, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	if (rc == -1)
-		report(s, "step", NULL, NULL);
+		store_report(s, "step", NULL, NULL);
 	sqlite3_finalize(st);
  out:
 	free(key);
@@ -1144,7 +1143,7 @@ walk(struct store_rows *r, struct settle *se, int apply)
 	}
 	rc = step == SQLITE_DONE ? 0 : -1;
 	if (rc == -1)
-		report(r->store, "walk", "entity", r->entity->name);
+		store_report(r->store, "walk", "entity", r->entity->name);
  out:
 	sqlite3_reset(st);
 	version_clear(&row);
@@ -1225,7 +1224,7 @@ store_rows_settle(struct store_rows **rows, size_t n, int apply,
 	s = rows[0]->store;
 	if (apply && (rc = fast_path(rows, n, out)) != 0)
 		return rc == -1 ? -1 : clear_all(rows, n);
-	if (exec(s, "DELETE FROM temp.settle_reject") == -1)
+	if (store_exec(s, "DELETE FROM temp.settle_reject") == -1)
 		return -1;
 	do {
 		se.fresh = 0;
@@ -1268,10 +1267,10 @@ store_files_each(struct store *s, const char *status, store_file_cb cb,
 	    " reason, duplicate_of, received_at, archive_path,"
 	    " rows_redelivered, rows_amended, reprocess_of FROM inbound_file"
 	    " WHERE ?1 IS NULL OR status=?1 ORDER BY id", -1, &st, NULL)) {
-		report(s, "prepare", NULL, NULL);
+		store_report(s, "prepare", NULL, NULL);
 		return -1;
 	}
-	bind_opt_text(st, 1, status);
+	store_bind_text(st, 1, status);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&f, 0, sizeof f);
 		f.id = sqlite3_column_int64(st, 0);
@@ -1415,7 +1414,7 @@ store_out_put(struct store *s, struct store_out *o)
 		    " status=?5, attempts=?6, next_attempt_at=?7, last_error=?8,"
 		    " delivered_at=?10 WHERE id=?11", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
-		report(s, "prepare", NULL, NULL);
+		store_report(s, "prepare", NULL, NULL);
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, o->partner, -1, SQLITE_STATIC);
@@ -1424,16 +1423,16 @@ store_out_put(struct store *s, struct store_out *o)
 	sqlite3_bind_int64(st, 4, o->size);
 	sqlite3_bind_text(st, 5, out_names[o->status], -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, o->attempts);
-	bind_opt_text(st, 7, o->next_attempt_at);
-	bind_opt_text(st, 8, o->last_error);
+	store_bind_text(st, 7, o->next_attempt_at);
+	store_bind_text(st, 8, o->last_error);
 	sqlite3_bind_text(st, 9, o->created_at, -1, SQLITE_STATIC);
-	bind_opt_text(st, 10, o->delivered_at);
+	store_bind_text(st, 10, o->delivered_at);
 	if (o->id)
 		sqlite3_bind_int64(st, 11, o->id);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		report(s, "step", NULL, NULL);
+		store_report(s, "step", NULL, NULL);
 		return -1;
 	}
 	if (o->id == 0)
@@ -1460,26 +1459,15 @@ store_outs_each(struct store *s, store_out_cb cb, void *arg)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-store_exception_raise(struct store *s, const char *kind, const char *partner,
-    const char *subject, const char *detail, const char *now)
-{
-	const char *p[] = { kind, partner, subject, detail, now };
-
-	return exec_bound(s, "INSERT INTO exception (kind, partner, subject,"
-	    " detail, detected_at) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
-	    5, p);
-}
-
 /* Print every row of one query as "table|col=value|...". */
-static int
-dump_query(struct store *s, FILE *fp, const char *table, const char *sql)
+int
+store_dump_query(struct store *s, FILE *fp, const char *table, const char *sql)
 {
 	sqlite3_stmt *st;
 	int i, n, rc;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		report(s, "dump", "table", table);
+		store_report(s, "dump", "table", table);
 		return -1;
 	}
 	n = sqlite3_column_count(st);
@@ -1505,25 +1493,26 @@ store_dump(struct store *s, FILE *fp)
 	size_t len, i;
 	int rc = 0;
 
-	rc |= dump_query(s, fp, "partner", "SELECT * FROM partner ORDER BY id");
-	rc |= dump_query(s, fp, "inbound_file", "SELECT id, partner, name,"
+	rc |= store_dump_query(s, fp, "partner", "SELECT * FROM partner ORDER BY id");
+	rc |= store_dump_query(s, fp, "inbound_file", "SELECT id, partner, name,"
 	    " sha256, size, mapping, mapping_version, mapping_sha256, encoding,"
 	    " status, records_total, records_applied, records_rejected,"
 	    " rows_stored, rows_redelivered, rows_amended, reason,"
 	    " duplicate_of, reprocess_of, received_at, archive_path"
 	    " FROM inbound_file ORDER BY id");
-	rc |= dump_query(s, fp, "row_reject", "SELECT * FROM row_reject"
+	rc |= store_dump_query(s, fp, "row_reject", "SELECT * FROM row_reject"
 	    " ORDER BY file_id, record_no, seq");
-	rc |= dump_query(s, fp, "row_history", "SELECT entity, partner,"
+	rc |= store_dump_query(s, fp, "row_history", "SELECT entity, partner,"
 	    " row_key, file_id, record_no, outcome, by_file_id, by_record_no,"
 	    " row_data FROM row_history ORDER BY entity, row_key, file_id,"
 	    " record_no, outcome");
-	rc |= dump_query(s, fp, "outbound_file", "SELECT partner, name, sha256,"
+	rc |= store_dump_query(s, fp, "outbound_file", "SELECT partner, name, sha256,"
 	    " size, status, attempts, last_error, delivered_at FROM"
 	    " outbound_file ORDER BY partner, name, sha256");
-	rc |= dump_query(s, fp, "exception", "SELECT kind, partner, subject,"
-	    " detail, detected_at, resolved_at FROM exception ORDER BY kind,"
-	    " subject, detected_at");
+	rc |= store_emit_dump(s, fp);
+	rc |= store_recon_dump(s, fp);
+	rc |= store_tracking_dump(s, fp);
+	rc |= store_exception_dump(s, fp);
 	for (ep = entity_all(); *ep; ep++) {
 		len = 0;
 		sqlcat(&sql, &len, "SELECT partner, file_id, record_no");
@@ -1533,7 +1522,7 @@ store_dump(struct store *s, FILE *fp)
 		    (*ep)->key[0]);
 		for (k = (*ep)->key + 1; *k; k++)
 			sqlcat(&sql, &len, ", %s", *k);
-		rc |= dump_query(s, fp, (*ep)->table, sql);
+		rc |= store_dump_query(s, fp, (*ep)->table, sql);
 	}
 	free(sql);
 	return rc ? -1 : 0;

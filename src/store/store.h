@@ -189,7 +189,25 @@ const char *store_out_status_name(enum out_status);
 typedef int (*store_out_cb)(void *arg, const struct store_out *);
 int store_outs_each(struct store *, store_out_cb cb, void *arg);
 
-/* Raise an exception once per (kind, subject) while it is open. */
+/* ---- emit marks (store_emit.c) -------------------------------------
+ * One row per file the emit stage wrote for a recipient and dataset:
+ * the subject's version it carries and the point of the store it runs
+ * through (a watermark), recorded with its outbound row. */
+struct store_mark {
+	int64_t		 version;	/* 1, 2, ... per (recipient, dataset,
+					   subject) */
+	int64_t		 through;	/* what the file covers up to */
+};
+/* The newest mark: 1 found (*m set), 0 none (*m zeroed), -1 error. */
+int store_mark_last(struct store *, const char *recipient,
+    const char *dataset, const char *subject, struct store_mark *m);
+/* Record a mark (inside the caller's transaction).  0 or -1. */
+int store_mark_put(struct store *, const char *recipient,
+    const char *dataset, const char *subject, const struct store_mark *m,
+    int64_t outbound_id, unsigned long rows, const char *now);
+
+/* Raise an exception once per (kind, subject) while it is open
+ * (store_exception.c). */
 int store_exception_raise(struct store *, const char *kind,
     const char *partner, const char *subject, const char *detail,
     const char *now);

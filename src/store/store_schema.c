@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../model/entity.h"
+#include "store_int.h"
 #include "store_schema.h"
 
 static const char *const migrations[] = {
@@ -247,6 +248,12 @@ static const char *const migrations[] = {
 	"UPDATE customs_receipt SET return_time ="
 	"  substr(return_time, 1, 19) || '.000Z'"
 	"  WHERE length(return_time) = 20;",
+
+	/* 4-7: the evaluate and emit stages, one module each */
+	store_emit_schema,
+	store_recon_schema,
+	store_tracking_schema,
+	store_exception_schema,
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
