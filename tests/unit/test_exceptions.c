@@ -1,0 +1,575 @@
+/*
+ * test_exceptions.c — exceptions and notices: every kind raised once
+ * from the facts in the store, not again on a rerun, resolved when its
+ * condition clears; the refund deadline in working days across China's
+ * National Day 2026 and Spring Festival 2027 (make-up days, and the
+ * provisional 2027 arrangement); delivery failures that deliver raised
+ * adopted by the platform; the listing.  Facts go straight into a real
+ * store (SQL on the test's own connection), evaluation runs as
+ * evaluate_run does: in one transaction with the batch clock.
+ *
+ * Runs from the top of the tree (or $CROSSDOCK_TOP): it needs
+ * etc/calendars, etc/catalog, mappings/ and mappings/out.
+ */
+#include <sys/stat.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "config/config.h"
+#include "evaluate/exceptions.h"
+#include "map/timeparse.h"
+#include "store/store.h"
+#include "util/diag.h"
+#include "fixture.h"
+
+static char top[4096];
+static char conf[4096];
+static char db[4200];
+static struct config *cfg;
+static struct store *st;
+
+static int
+setup(void **state)
+{
+	const char *env = getenv("CROSSDOCK_TOP");
+	char path[4200], err[512];
+	struct diag *d;
+	FILE *fp;
+
+	if (env && *env)
+		snprintf(top, sizeof top, "%s", env);
+	else if (getcwd(top, sizeof top) == NULL)
+		return -1;
+	if (fixture_setup(state) == -1)
+		return -1;
+	(void)fixture;
+	snprintf(path, sizeof path, "%s/var", fixture_dir);
+	if (mkdir(path, 0700) == -1)
+		return -1;
+	snprintf(conf, sizeof conf, "%s/crossdock.conf", fixture_dir);
+	if ((fp = fopen(conf, "w")) == NULL)
+		return -1;
+	fprintf(fp, "home %s\nmappings %s/mappings\nstore var/crossdock.db\n"
+	    "archive var/archive\nquarantine var/quarantine\n"
+	    "staging var/staging\nsettle 0\n"
+	    "calendars %s/etc/calendars\ncatalog %s/etc/catalog\n"
+	    "outputs %s/mappings/out\n"
+	    "delay-hours 120\ndelay-hours JP 48\n"
+	    "partner shop-acme {\n\tkind merchant\n"
+	    "\tname \"ACME Trading (深圳) Co.\"\n\tlocale zh\n"
+	    "\ttimezone Asia/Shanghai\n"
+	    "\tfile \"orders-*.csv\" merchant-orders\n}\n"
+	    "partner shop-uk {\n\tkind merchant\n\tname \"Brit Goods Ltd\"\n"
+	    "\tlocale en\n\ttimezone Europe/London\n"
+	    "\tfile \"orders-*.csv\" merchant-orders\n}\n"
+	    "partner ops {\n\tkind platform\n\tname \"Platform operations\"\n"
+	    "\tlocale en\n\ttimezone Asia/Shanghai\n}\n",
+	    fixture_dir, top, top, top, top);
+	if (fclose(fp) != 0)
+		return -1;
+	d = diag_new();
+	cfg = config_load(conf, d);
+	diag_print(d, stderr);
+	diag_free(d);
+	if (cfg == NULL)
+		return -1;
+	snprintf(db, sizeof db, "%s/var/crossdock.db", fixture_dir);
+	if ((st = store_open(db, err, sizeof err)) == NULL) {
+		fprintf(stderr, "store_open: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	store_close(st);
+	config_free(cfg);
+	st = NULL;
+	cfg = NULL;
+	return fixture_teardown(state);
+}
+
+/* Run SQL (facts) on the test's own connection. */
+static void
+sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+sql(const char *fmt, ...)
+{
+	char buf[4096], *msg = NULL;
+	sqlite3 *h;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	if (sqlite3_exec(h, buf, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", buf, msg);
+	sqlite3_close(h);
+}
+
+/* The rows of a query, "|" between columns, ";" after each row. */
+static const char *
+ask(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static const char *
+ask(const char *fmt, ...)
+{
+	static char out[8192];
+	char q[2048];
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	size_t n = 0;
+	va_list ap;
+	int i;
+
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof q, fmt, ap);
+	va_end(ap);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	if (sqlite3_prepare_v2(h, q, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", q, sqlite3_errmsg(h));
+	out[0] = '\0';
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		for (i = 0; i < sqlite3_column_count(s); i++) {
+			const unsigned char *v = sqlite3_column_text(s, i);
+
+			n += (size_t)snprintf(out + n, sizeof out - n, "%s%s",
+			    i ? "|" : "", v ? (const char *)v : "NULL");
+		}
+		n += (size_t)snprintf(out + n, sizeof out - n, ";");
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return out;
+}
+
+static unsigned long raised, resolved;
+
+/* One evaluation at the clock "YYYY-MM-DDTHH:MM:SSZ", as evaluate_run
+ * runs it: one transaction. */
+static void
+evaluate(const char *now)
+{
+	struct evaluate_summary sum;
+	struct eval_ctx ctx;
+	char err[128];
+
+	memset(&sum, 0, sizeof sum);
+	memset(&ctx, 0, sizeof ctx);
+	ctx.cfg = cfg;
+	ctx.store = st;
+	assert_int_equal(timeparse_parse(now, strlen(now), NULL, "UTC",
+	    &ctx.now, NULL, err, sizeof err), 0);
+	snprintf(ctx.now_iso, sizeof ctx.now_iso, "%s", now);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(exceptions_evaluate(&ctx, &sum), 0);
+	assert_int_equal(store_commit(st), 0);
+	raised = sum.raised;
+	resolved = sum.resolved;
+}
+
+static int order_rec;
+
+static void
+order(const char *partner, const char *no, const char *time,
+    const char *country, const char *cur, long long total,
+    const char *waybill, const char *status, const char *updated)
+{
+	char st_[64], up[64];
+
+	snprintf(st_, sizeof st_, status ? "'%s'" : "NULL", status);
+	snprintf(up, sizeof up, updated ? "'%s'" : "NULL", updated);
+	sql("INSERT INTO orders (partner, file_id, record_no, order_no,"
+	    " order_time, buyer_name, buyer_country, currency, total_amount,"
+	    " carrier, waybill, status, updated_at) VALUES ('%s', 1, %d,"
+	    " '%s', '%s', 'Buyer %s', '%s', '%s', %lld, 'SF', '%s', %s, %s)"
+	    " ON CONFLICT (partner, order_no) DO UPDATE SET"
+	    " status = excluded.status, updated_at = excluded.updated_at",
+	    partner, ++order_rec, no, time, no, country, cur, total,
+	    waybill ? waybill : "", st_, up);
+}
+
+static int event_rec;
+
+static void
+event(const char *waybill, const char *code, const char *status,
+    const char *time)
+{
+	sql("INSERT INTO tracking_event (partner, file_id, record_no,"
+	    " carrier, waybill, event_code, status, event_time, location)"
+	    " VALUES ('sf-express', 2, %d, 'SF', '%s', '%s', '%s', '%s',"
+	    " 'Shenzhen')", ++event_rec, waybill, code, status, time);
+}
+
+static int entry_rec;
+
+static void
+entry(const char *ref, const char *dir, const char *order_ref, long long amt)
+{
+	sql("INSERT INTO bank_entry (partner, file_id, record_no, entry_ref,"
+	    " booking_date, direction, currency, amount, order_ref)"
+	    " VALUES ('bank-boc', 3, %d, '%s', '2026-11-26', '%s', 'USD',"
+	    " %lld, '%s')", ++entry_rec, ref, dir, amt, order_ref);
+}
+
+/* kind|subject|recipient|status of every exception of kind. */
+static const char *
+of(const char *kind)
+{
+	return ask("SELECT subject, recipient, status, buyer_locale FROM"
+	    " exception WHERE kind = '%s' ORDER BY subject, detected_at",
+	    kind);
+}
+
+/* Parcels: delay by the destination's limit, lost, returned; each once,
+ * resolved when the parcel moves on. */
+static void
+test_parcels(void **state)
+{
+	(void)state;
+	/* US: 120 h; JP: 48 h (config) */
+	order("shop-acme", "A-1", "2026-11-20T01:00:00Z", "US", "USD", 5998,
+	    "SF1", NULL, NULL);
+	order("shop-acme", "A-2", "2026-11-20T01:00:00Z", "JP", "JPY", 4800,
+	    "SF2", NULL, NULL);
+	order("shop-uk", "B-1", "2026-11-20T01:00:00Z", "HK", "HKD", 128000,
+	    "SF3", NULL, NULL);
+	order("shop-uk", "B-2", "2026-11-20T01:00:00Z", "GB", "GBP", 4500,
+	    "SF4", NULL, NULL);
+	order("shop-uk", "B-3", "2026-11-20T01:00:00Z", "GB", "GBP", 4500,
+	    "SF5", NULL, NULL);
+	/* 121 h silent: delayed */
+	event("SF1", "50", "in_transit", "2026-11-21T00:00:00Z");
+	event("SF1", "31", "in_transit", "2026-11-22T01:00:00Z");
+	/* 50 h silent to JP: delayed (48 h); 50 h to the US would not be */
+	event("SF2", "50", "in_transit", "2026-11-25T00:00:00Z");
+	/* delivered long ago: nothing */
+	event("SF3", "80", "delivered", "2026-11-21T00:00:00Z");
+	event("SF4", "99", "lost", "2026-11-26T00:00:00Z");
+	event("SF5", "98", "returned", "2026-11-26T12:00:00Z");
+	/* a waybill no order carries: nobody to tell */
+	event("SF9", "99", "lost", "2026-11-26T00:00:00Z");
+
+	evaluate("2026-11-27T02:00:00Z");
+	assert_string_equal(of("delay"),
+	    "SF1|shop-acme|open|en;SF2|shop-acme|open|en;");
+	assert_string_equal(of("lost"), "SF4|shop-uk|open|en;");
+	assert_string_equal(of("returned"), "SF5|shop-uk|open|en;");
+	assert_string_equal(ask("SELECT order_no, waybill, variant, args"
+	    " FROM exception WHERE subject = 'SF1'"),
+	    "A-1|SF1|no_scan|carrier=SF\ncountry=US\nbuyer=Buyer A-1\n"
+	    "event:status=in_transit\nstatus:status=in_transit\n"
+	    "place=Shenzhen\nevent_time:time=2026-11-22T01:00:00Z\n"
+	    "hours=121\n;");
+	assert_string_equal(ask("SELECT count(*) FROM exception WHERE kind"
+	    " IN ('delay','lost','returned')"), "4;");
+	/* (and the five orders are unpaid) */
+	assert_int_equal(raised, 9);
+
+	/* a rerun: nothing new, nothing resolved */
+	evaluate("2026-11-27T02:00:00Z");
+	assert_int_equal(raised, 0);
+	assert_int_equal(resolved, 0);
+	assert_string_equal(ask("SELECT count(*) FROM exception"), "9;");
+
+	/* SF1 moves, SF2 is delivered, SF4 turns up again */
+	event("SF1", "36", "in_transit", "2026-11-27T01:00:00Z");
+	event("SF2", "80", "delivered", "2026-11-27T01:30:00Z");
+	event("SF4", "44", "out_for_delivery", "2026-11-27T01:00:00Z");
+	evaluate("2026-11-27T03:00:00Z");
+	assert_int_equal(resolved, 3);
+	assert_string_equal(of("delay"),
+	    "SF1|shop-acme|resolved|en;SF2|shop-acme|resolved|en;");
+	assert_string_equal(of("lost"), "SF4|shop-uk|resolved|en;");
+	assert_string_equal(ask("SELECT resolved_at FROM exception WHERE"
+	    " subject = 'SF1'"), "2026-11-27T03:00:00Z;");
+
+	/* silent again: a new exception, the old one stays resolved */
+	evaluate("2026-12-03T02:00:00Z");
+	assert_string_equal(ask("SELECT status, detected_at FROM exception"
+	    " WHERE kind = 'delay' AND subject = 'SF1' ORDER BY detected_at"),
+	    "resolved|2026-11-27T02:00:00Z;open|2026-12-03T02:00:00Z;");
+}
+
+/* The buyer's locale: zh for CN, HK, MO and TW, en elsewhere. */
+static void
+test_buyer_locale(void **state)
+{
+	(void)state;
+	order("shop-uk", "B-9", "2026-11-20T01:00:00Z", "TW", "TWD", 100,
+	    "SF7", NULL, NULL);
+	order("shop-uk", "B-8", "2026-11-20T01:00:00Z", "DE", "EUR", 100,
+	    "SF8", NULL, NULL);
+	event("SF7", "99", "lost", "2026-11-26T00:00:00Z");
+	event("SF8", "99", "lost", "2026-11-26T00:00:00Z");
+	evaluate("2026-11-27T02:00:00Z");
+	assert_string_equal(of("lost"),
+	    "SF7|shop-uk|open|zh;SF8|shop-uk|open|en;");
+}
+
+/* Customs: the latest receipt of an order says held or rejected; a
+ * later release or acceptance resolves. */
+static void
+test_customs(void **state)
+{
+	(void)state;
+	order("shop-acme", "C-1", "2026-11-20T01:00:00Z", "CN", "CNY", 39800,
+	    "SF10", NULL, NULL);
+	sql("INSERT INTO customs_receipt (partner, file_id, record_no,"
+	    " message_type, guid, order_no, return_status, status,"
+	    " return_time, return_info) VALUES"
+	    " ('customs-cn', 4, 1, 'CEB312', 'G1', 'C-1', '2', 'declared',"
+	    "  '2026-11-25T04:00:05.123Z', 'declared'),"
+	    " ('customs-cn', 4, 2, 'CEB312', 'G1', 'C-1', '500', 'held',"
+	    "  '2026-11-25T08:00:00.000Z', '[Code:2800;Desc:查验]'),"
+	    " ('customs-cn', 4, 3, 'CEB622', 'G2', NULL, '100', 'rejected',"
+	    "  '2026-11-26T02:02:05.777Z', 'HS code')");
+	sql("UPDATE customs_receipt SET invt_no = 'INV-2' WHERE guid = 'G2'");
+	evaluate("2026-11-27T02:00:00Z");
+	assert_string_equal(of("customs_hold"), "C-1|shop-acme|open|zh;");
+	/* no order claims INV-2: the platform hears of it, no buyer */
+	assert_string_equal(of("customs_rejected"), "INV-2|ops|open|NULL;");
+	assert_string_equal(ask("SELECT args FROM exception WHERE kind ="
+	    " 'customs_hold'"), "declaration=G1\nreason=[Code:2800;Desc:查验]\n"
+	    "detected_at:time=2026-11-25T08:00:00.000Z\nbuyer=Buyer C-1\n;");
+	evaluate("2026-11-27T02:00:00Z");
+	assert_int_equal(raised + resolved, 0);
+
+	sql("INSERT INTO customs_receipt (partner, file_id, record_no,"
+	    " message_type, guid, order_no, invt_no, return_status, status,"
+	    " return_time) VALUES"
+	    " ('customs-cn', 5, 1, 'CEB312', 'G1', 'C-1', NULL, '800',"
+	    "  'released', '2026-11-27T01:00:00.000Z'),"
+	    " ('customs-cn', 5, 2, 'CEB622', 'G2', NULL, 'INV-2', '120',"
+	    "  'accepted', '2026-11-27T01:00:00.000Z')");
+	evaluate("2026-11-27T03:00:00Z");
+	assert_int_equal(resolved, 2);
+	assert_string_equal(of("customs_hold"), "C-1|shop-acme|resolved|zh;");
+	assert_string_equal(of("customs_rejected"),
+	    "INV-2|ops|resolved|NULL;");
+}
+
+/* Unpaid: no payment unpaid_days (3) after the order; cancelled orders
+ * never; the payment resolves. */
+static void
+test_unpaid(void **state)
+{
+	(void)state;
+	order("shop-acme", "U-1", "2026-11-23T02:00:00Z", "US", "USD", 5998,
+	    NULL, NULL, NULL);
+	order("shop-acme", "U-2", "2026-11-23T02:00:01Z", "US", "USD", 5998,
+	    NULL, NULL, NULL);
+	order("shop-acme", "U-3", "2026-11-20T00:00:00Z", "US", "USD", 5998,
+	    NULL, "cancelled", "2026-11-21T00:00:00Z");
+	order("shop-acme", "U-4", "2026-11-20T00:00:00Z", "US", "USD", 5998,
+	    NULL, NULL, NULL);
+	entry("E-4", "credit", "U-4", 5998);
+	evaluate("2026-11-26T02:00:00Z");
+	assert_string_equal(of("unpaid_order"), "U-1|shop-acme|open|NULL;");
+	assert_string_equal(ask("SELECT args FROM exception WHERE kind ="
+	    " 'unpaid_order'"), "expected:money=USD 5998\n"
+	    "order_date:day=2026-11-23T02:00:00Z\ndays=3\n;");
+	evaluate("2026-11-26T02:00:01Z");
+	assert_string_equal(of("unpaid_order"),
+	    "U-1|shop-acme|open|NULL;U-2|shop-acme|open|NULL;");
+	entry("E-1", "credit", "U-1", 5998);
+	evaluate("2026-11-26T03:00:00Z");
+	assert_int_equal(resolved, 1);
+	assert_string_equal(of("unpaid_order"),
+	    "U-1|shop-acme|resolved|NULL;U-2|shop-acme|open|NULL;");
+}
+
+/*
+ * The refund deadline: 7 working days in China's calendar after the
+ * request's local date, due by the end of that day (Asia/Shanghai).
+ * Requested Tue 2026-09-29: 30 Sep (1), National Day 1-7 Oct, 8 (2),
+ * 9 (3), Sat 10 Oct a make-up working day (4), 12 (5), 13 (6), 14 (7):
+ * due 2026-10-14, so overdue from 2026-10-15 00:00 Shanghai =
+ * 2026-10-14T16:00:00Z (seven calendar days would have been 6 Oct).
+ */
+static void
+test_refund_national_day(void **state)
+{
+	(void)state;
+	order("shop-acme", "R-1", "2026-09-20T02:00:00Z", "CN", "CNY", 128000,
+	    NULL, "refunded", "2026-09-29T02:00:00Z");
+	evaluate("2026-10-14T15:59:59Z");
+	assert_string_equal(of("refund_overdue"), "");
+	evaluate("2026-10-14T16:00:00Z");
+	assert_string_equal(ask("SELECT subject, recipient, deadline_at,"
+	    " provisional, args FROM exception WHERE kind = 'refund_overdue'"),
+	    "R-1|shop-acme|2026-10-14T16:00:00Z|0|amount:money=CNY 128000\n"
+	    "requested_at:day=2026-09-29T02:00:00Z\nworking_days=7\n"
+	    "deadline=2026-10-14\n;");
+	evaluate("2026-10-20T00:00:00Z");
+	assert_int_equal(raised + resolved, 0);
+	/* the refund is paid: resolved */
+	entry("RF-1", "debit", "R-1", 128000);
+	evaluate("2026-10-21T00:00:00Z");
+	assert_int_equal(resolved, 1);
+	assert_string_equal(of("refund_overdue"),
+	    "R-1|shop-acme|resolved|NULL;");
+}
+
+/*
+ * Spring Festival 2027 (provisional in CN.cal): requested Wed
+ * 2027-02-03, 4 Feb (1), the holiday 5-12 Feb, 15-19 Feb (2-6), Sat
+ * 20 Feb a make-up working day (7): due 2027-02-20, overdue from
+ * 2027-02-20T16:00:00Z, and the deadline is marked provisional.
+ */
+static void
+test_refund_spring_festival(void **state)
+{
+	(void)state;
+	order("shop-acme", "R-2", "2027-01-20T02:00:00Z", "CN", "CNY", 5000,
+	    NULL, "returned", "2027-02-03T02:00:00Z");
+	evaluate("2027-02-20T15:59:59Z");
+	assert_string_equal(of("refund_overdue"), "");
+	evaluate("2027-02-20T16:00:00Z");
+	assert_string_equal(ask("SELECT deadline_at, provisional FROM"
+	    " exception WHERE kind = 'refund_overdue'"),
+	    "2027-02-20T16:00:00Z|1;");
+}
+
+/* Stock: the latest snapshot of a SKU per warehouse; negative stock,
+ * and none available while open orders need it; both to the platform. */
+static void
+test_stock(void **state)
+{
+	(void)state;
+	order("shop-acme", "S-1", "2026-11-26T00:00:00Z", "US", "USD", 100,
+	    NULL, NULL, NULL);
+	order("shop-acme", "S-2", "2026-11-26T00:00:00Z", "US", "USD", 100,
+	    NULL, "shipped", "2026-11-26T01:00:00Z");
+	sql("INSERT INTO order_line (partner, file_id, record_no, order_no,"
+	    " line_no, sku, quantity, currency, unit_price) VALUES"
+	    " ('shop-acme', 1, 1, 'S-1', 1, 'MUG', 1, 'USD', 100),"
+	    " ('shop-acme', 1, 2, 'S-2', 1, 'LAMP', 1, 'USD', 100)");
+	sql("INSERT INTO stock_snapshot (partner, file_id, record_no,"
+	    " warehouse, sku, snapshot_time, on_hand, available) VALUES"
+	    " ('wh-la', 6, 1, 'LAX', 'MUG', '2026-11-25T00:00:00Z', 5, 5),"
+	    " ('wh-la', 6, 2, 'LAX', 'MUG', '2026-11-26T00:00:00Z', 0, 0),"
+	    " ('wh-la', 6, 3, 'LAX', 'LAMP', '2026-11-26T00:00:00Z', 0, 0),"
+	    " ('wh-la', 6, 4, 'LAX', 'TEA', '2026-11-25T00:00:00Z', -3, 0),"
+	    " ('wh-la', 6, 5, 'LAX', 'BAG', '2026-11-25T00:00:00Z', -1, 0),"
+	    " ('wh-la', 6, 6, 'LAX', 'BAG', '2026-11-26T00:00:00Z', 4, 4)");
+	evaluate("2026-11-27T02:00:00Z");
+	assert_string_equal(of("negative_stock"), "LAX/TEA|ops|open|NULL;");
+	/* LAMP's only order has shipped */
+	assert_string_equal(of("stockout_open_orders"),
+	    "LAX/MUG|ops|open|NULL;");
+	assert_string_equal(ask("SELECT args FROM exception WHERE kind ="
+	    " 'stockout_open_orders'"), "sku=MUG\nwarehouse=LAX\n"
+	    "open_orders=1\nsnapshot_time:time=2026-11-26T00:00:00Z\n;");
+	sql("INSERT INTO stock_snapshot (partner, file_id, record_no,"
+	    " warehouse, sku, snapshot_time, on_hand, available) VALUES"
+	    " ('wh-la', 7, 1, 'LAX', 'MUG', '2026-11-27T00:00:00Z', 9, 9),"
+	    " ('wh-la', 7, 2, 'LAX', 'TEA', '2026-11-27T00:00:00Z', 0, 0)");
+	evaluate("2026-11-27T03:00:00Z");
+	assert_int_equal(resolved, 2);
+	assert_int_equal(raised, 0);
+}
+
+/* A delivery failure deliver raised is one catalogue kind, adopted by
+ * the platform at the next evaluation and resolved once the file is
+ * delivered. */
+static void
+test_delivery_failure(void **state)
+{
+	(void)state;
+	sql("INSERT INTO outbound_file (partner, name, sha256, size, status,"
+	    " attempts, last_error, created_at) VALUES ('shop-uk', 'r.csv',"
+	    " 'ab', 1, 'failed', 8, 'connection refused',"
+	    " '2026-11-26T00:00:00Z')");
+	assert_int_equal(store_partner_put(st, "shop-uk", "merchant",
+	    "Brit Goods Ltd", "en", "Europe/London"), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_exception_raise(st, "delivery_failed",
+	    "shop-uk", "shop-uk/r.csv", "connection refused",
+	    "2026-11-26T05:00:00Z"), 0);
+	/* once per subject while open, whatever the cause */
+	assert_int_equal(store_exception_raise(st, "delivery_conflict",
+	    "shop-uk", "shop-uk/r.csv", "exists", "2026-11-26T06:00:00Z"), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_string_equal(of("delivery_failure"),
+	    "shop-uk/r.csv|NULL|open|NULL;");
+	evaluate("2026-11-27T02:00:00Z");
+	assert_int_equal(raised, 0);
+	assert_string_equal(ask("SELECT subject, recipient, variant,"
+	    " detected_at, args FROM exception"),
+	    "shop-uk/r.csv|ops|failed|2026-11-26T05:00:00Z|file=r.csv\n"
+	    "partner=Brit Goods Ltd\nattempts=8\nerror=connection refused\n;");
+	sql("UPDATE outbound_file SET status = 'delivered'");
+	evaluate("2026-11-27T03:00:00Z");
+	assert_int_equal(resolved, 1);
+}
+
+/* The listing: every exception or the open ones of a kind; CSV. */
+static void
+test_print(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	order("shop-acme", "U-1", "2026-11-20T02:00:00Z", "US", "USD", 5998,
+	    NULL, NULL, NULL);
+	order("shop-acme", "U-2", "2026-11-20T02:00:00Z", "US", "USD", 5998,
+	    NULL, NULL, NULL);
+	evaluate("2026-11-26T02:00:00Z");
+	entry("E-1", "credit", "U-1", 5998);
+	evaluate("2026-11-26T03:00:00Z");
+	assert_non_null(fp = open_memstream(&buf, &len));
+	assert_int_equal(exceptions_print(st, 1, "unpaid_order", 1, fp), 0);
+	fclose(fp);
+	assert_string_equal(buf, "id,kind,subject,recipient,status,"
+	    "detected_at,deadline_at,notified_at,resolved_at,detail\r\n"
+	    "2,unpaid_order,U-2,shop-acme,open,2026-11-26T02:00:00Z,,,,"
+	    "unpaid since 2026-11-20T02:00:00Z\r\n");
+	free(buf);
+	buf = NULL;
+	assert_non_null(fp = open_memstream(&buf, &len));
+	assert_int_equal(exceptions_print(st, 0, NULL, 0, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(buf, "unpaid_order         U-1 "));
+	assert_non_null(strstr(buf, "resolved  2026-11-26T02:00:00Z"));
+	assert_non_null(strstr(buf, "U-2"));
+	free(buf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_parcels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_buyer_locale, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_customs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unpaid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_national_day,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_spring_festival,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivery_failure, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_print, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
