@@ -267,6 +267,10 @@ test_ownership_and_amendment(void **state)
 		"ACME-20261125-0001,SF100000000001,2026-11-25T01:00:00Z", NULL };
 	static const char *const o1b[] = {
 		"ACME-20261125-0001,SF100000000002,2026-11-25T05:00:00Z", NULL };
+	static const char *const o1c[] = {
+		"ACME-20261125-0001,-,2026-11-25T06:00:00Z", NULL };
+	static const char *const o1d[] = {
+		"ACME-20261125-0001,SF100000000002,2026-11-25T07:00:00Z", NULL };
 	static const char *const ev[] = {
 		"SF100000000001,50,in_transit,2026-11-25T02:00:00Z",
 		"SF100000000002,50,in_transit,2026-11-25T06:00:00Z", NULL };
@@ -295,8 +299,29 @@ test_ownership_and_amendment(void **state)
 	r = delta(s, &w);
 	assert_string_equal(r.text, "ACME-20261125-0001|SF100000000002|50|"
 	    "in_transit|in_transit|60\n");
+	/* a delta through an older generation holds nothing of a later
+	 * ownership */
+	memset(&r, 0, sizeof r);
+	assert_int_equal(store_tracking_rows(s, "shop-acme", 0, 1, collect,
+	    &r), 0);
+	assert_int_equal(r.n, 0);
 	assert_int_equal(print_to(s, "SF100000000002", out, sizeof out), 0);
 	assert_non_null(strstr(out, "ACME-20261125-0001 (merchant shop-acme)"));
+
+	/* an amendment that clears the waybill: held again, and sent
+	 * again when the waybill comes back */
+	orders(s, "2026-11-25T09:00:00Z", o1c);
+	sum = evaluate(s, "2026-11-25T09:00:00Z");
+	assert_int_equal(sum.held, 2);
+	assert_int_equal(delta(s, &w).n, 0);
+	assert_int_equal(print_to(s, "SF100000000002", out, sizeof out), 0);
+	assert_non_null(strstr(out, "held"));
+	orders(s, "2026-11-25T10:00:00Z", o1d);
+	sum = evaluate(s, "2026-11-25T10:00:00Z");
+	assert_int_equal(sum.held, 1);
+	r = delta(s, &w);
+	assert_string_equal(r.text, "ACME-20261125-0001|SF100000000002|50|"
+	    "in_transit|in_transit|60\n");
 	assert_int_equal(print_to(s, "SF100000000001", out, sizeof out), 0);
 	assert_non_null(strstr(out, "held"));
 	assert_int_equal(print_to(s, "SF999999999999", out, sizeof out), 1);
@@ -432,6 +457,8 @@ test_lag_and_feeds(void **state)
 		"SF400000000006,80,delivered,2026-11-26T19:59:00Z", NULL };
 	static const char *const ontime[] = {
 		"SF400000000001,80,delivered,2026-11-27T09:00:00Z", NULL };
+	static const char *const sixhours[] = {
+		"SF400000000002,44,out_for_delivery,2026-11-27T09:00:00Z", NULL };
 	static const char *const ontime2[] = {
 		"SF400000000002,80,delivered,2026-11-27T10:00:00Z", NULL };
 	struct store *s = fresh("lag");
@@ -473,12 +500,42 @@ test_lag_and_feeds(void **state)
 	assert_int_equal(f.silent, 0);
 	assert_int_equal(f.worst, 30 * 60);
 	assert_int_equal(f.open, 1);
+	/* exactly lag_hours late is not late */
+	events(s, "2026-11-27T15:00:00Z", sixhours);
+	evaluate(s, "2026-11-27T15:00:00Z");
+	assert_int_equal(store_tracking_feed_each(s, feed_cb, &f), 0);
+	assert_int_equal(f.worst, 6 * 3600);
+	assert_int_equal(f.late, 0);
 	events(s, "2026-11-27T10:00:00Z", ontime2);
 	evaluate(s, "2026-11-28T10:00:00Z");
 	assert_int_equal(store_tracking_feed_each(s, feed_cb, &f), 0);
 	assert_int_equal(f.open, 0);
 	assert_int_equal(f.silent, 0);
-	assert_int_equal(f.events, 8);
+	assert_int_equal(f.events, 9);
+	store_close(s);
+}
+
+/* Two deliveries in one batch: only the newer one says whether the
+ * feed is late. */
+static void
+test_feed_latest_delivery(void **state)
+{
+	static const char *const late[] = {
+		"SF600000000001,50,in_transit,2026-11-26T18:00:00Z", NULL };
+	static const char *const ontime[] = {
+		"SF600000000002,50,in_transit,2026-11-27T01:00:00Z", NULL };
+	struct store *s = fresh("deliveries");
+	struct feeds f;
+
+	(void)state;
+	events(s, "2026-11-27T01:30:00Z", late);
+	events(s, "2026-11-27T02:00:00Z", ontime);
+	evaluate(s, "2026-11-27T02:00:00Z");
+	memset(&f, 0, sizeof f);
+	assert_int_equal(store_tracking_feed_each(s, feed_cb, &f), 0);
+	assert_int_equal(f.worst, 3600);
+	assert_int_equal(f.late, 0);
+	assert_int_equal(f.events, 2);
 	store_close(s);
 }
 
@@ -528,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_held_then_released),
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_lag_and_feeds),
+		cmocka_unit_test(test_feed_latest_delivery),
 		cmocka_unit_test(test_watermark),
 	};
 
