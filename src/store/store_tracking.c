@@ -1,22 +1,651 @@
 /*
- * store_tracking.c — tracking status and clocks in the store.
+ * store_tracking.c — tracking updates in the store (store_tracking.h):
+ * which merchant each waybill belongs to, every event's update lag, the
+ * latest status per waybill, the carrier feeds' timeliness and the
+ * per-merchant delta rows.
+ *
+ * Tables (migration 6):
+ *   tracking_state	one row: the current generation, and the highest
+ *			tracking_event and inbound_file ids evaluated.
+ *   tracking_seen	one row per evaluated event: its waybill, the
+ *			generation that first saw it and its update lag in
+ *			seconds (received_at of its file minus event_time).
+ *   tracking_waybill	the latest event per waybill (status, time, code,
+ *			carrier and the partner that sent it).
+ *   tracking_owner	which order carries each waybill: (merchant,
+ *			order_no) -> waybill, since a generation.
+ *   tracking_feed	per carrier partner and carrier code: events,
+ *			latest delivery, its worst lag, open parcels and
+ *			the late and silent flags.
+ *
+ * Invariants:
+ *   1. An event is evaluated once: new events are those with an id
+ *	above tracking_state.last_event.  This relies on ids growing in
+ *	commit order, which holds for SQLite (one writer; entity rows are
+ *	never deleted).  A backend with concurrent writers must order by
+ *	a commit sequence instead.
+ *   2. Ownership follows the orders: an order (merchant = its partner)
+ *	stored or amended in a file above last_file takes its waybill; an
+ *	amendment that moves the order to another waybill moves the row
+ *	and restamps since; one that keeps the waybill changes nothing;
+ *	one that clears it ends the ownership (its events are held again).
+ *	Several orders may carry one waybill: each gets its events.
+ *   3. The latest status per waybill only moves to an event that is
+ *	later by (event_time, event_code, carrier): an older event that
+ *	arrives late never moves it backwards.
+ *   4. A merchant's delta through generation T after its previous
+ *	file's T' holds each (event, owning order) pair whose generations
+ *	satisfy max(seen.gen, owner.since) in (T', T]: an event seen after
+ *	the previous file (held or not before), or any event of a waybill
+ *	the merchant came to own after it.  Each pair is therefore sent
+ *	exactly once per ownership, the mark that records T commits with
+ *	the file (emit.h), and an amendment that keeps the waybill sends
+ *	nothing again.  The generation only advances when events or
+ *	ownerships change, so a rerun (or a rerun after a crash) reaches
+ *	the same generations and the same marks.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "store.h"
 #include "store_int.h"
+#include "store_tracking.h"
 
 const char store_tracking_schema[] =
-	"CREATE TABLE waybill_status ("
-	"  carrier TEXT NOT NULL,"
+	"CREATE TABLE tracking_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  gen INTEGER NOT NULL,"
+	"  last_event INTEGER NOT NULL,"
+	"  last_file INTEGER NOT NULL);"
+	"CREATE TABLE tracking_seen ("
 	"  waybill TEXT NOT NULL,"
+	"  event_id INTEGER NOT NULL,"
+	"  gen INTEGER NOT NULL,"
+	"  lag_s INTEGER NOT NULL,"
+	"  PRIMARY KEY (waybill, event_id)) WITHOUT ROWID;"
+	/* covering: a delta reads a generation range without the table */
+	"CREATE INDEX tracking_seen_gen ON tracking_seen(gen, lag_s);"
+	"CREATE TABLE tracking_waybill ("
+	"  waybill TEXT PRIMARY KEY,"
+	"  partner TEXT NOT NULL,"
+	"  carrier TEXT NOT NULL,"
+	"  event_code TEXT NOT NULL,"
 	"  status TEXT NOT NULL,"
-	"  event_time TEXT NOT NULL,"
-	"  PRIMARY KEY (carrier, waybill));";
+	"  event_time TEXT NOT NULL);"
+	"CREATE TABLE tracking_owner ("
+	"  merchant TEXT NOT NULL,"
+	"  order_no TEXT NOT NULL,"
+	"  waybill TEXT NOT NULL,"
+	"  since INTEGER NOT NULL,"
+	"  PRIMARY KEY (merchant, order_no));"
+	"CREATE INDEX tracking_owner_waybill ON tracking_owner(waybill);"
+	"CREATE INDEX tracking_owner_since ON tracking_owner(merchant, since);"
+	"CREATE TABLE tracking_feed ("
+	"  partner TEXT NOT NULL,"
+	"  carrier TEXT NOT NULL,"
+	"  events INTEGER NOT NULL,"
+	"  last_received_at TEXT NOT NULL,"
+	"  last_event_time TEXT NOT NULL,"
+	"  worst_lag_s INTEGER NOT NULL,"
+	"  open_parcels INTEGER NOT NULL DEFAULT 0,"
+	"  late INTEGER NOT NULL DEFAULT 0,"
+	"  silent INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (partner, carrier));";
 
+/* New events with their file's received_at, in the order of
+ * tracking_seen's key so its b-tree is appended to in order. */
+static const char sql_new_events[] =
+	"SELECT e.id, e.waybill, e.event_time, f.received_at"
+	" FROM tracking_event e JOIN inbound_file f ON f.id = e.file_id"
+	" WHERE e.id > ?1 ORDER BY e.waybill, e.id";
+
+static const char sql_seen_put[] =
+	"INSERT INTO tracking_seen (waybill, event_id, gen, lag_s)"
+	" VALUES (?1, ?2, ?3, ?4)";
+
+/* Invariant 3: the newest event of each waybill in this generation
+ * replaces the stored one only when it is later. */
+static const char sql_latest[] =
+	"INSERT INTO tracking_waybill (waybill, partner, carrier, event_code,"
+	"  status, event_time)"
+	" SELECT waybill, partner, carrier, event_code, status, event_time"
+	" FROM (SELECT e.waybill, e.partner, e.carrier, e.event_code,"
+	"   e.status, e.event_time, row_number() OVER (PARTITION BY e.waybill"
+	"   ORDER BY e.event_time DESC, e.event_code DESC, e.carrier DESC)"
+	"   AS rn"
+	"  FROM tracking_seen s JOIN tracking_event e ON e.id = s.event_id"
+	"  WHERE s.gen = ?1) AS x"
+	" WHERE rn = 1"
+	" ON CONFLICT (waybill) DO UPDATE SET partner = excluded.partner,"
+	"  carrier = excluded.carrier, event_code = excluded.event_code,"
+	"  status = excluded.status, event_time = excluded.event_time"
+	" WHERE (excluded.event_time, excluded.event_code, excluded.carrier) >"
+	"  (tracking_waybill.event_time, tracking_waybill.event_code,"
+	"  tracking_waybill.carrier)";
+
+/* The feeds of this generation's events: counts, the newest delivery
+ * and the worst lag in it (the older delivery's when this one is not
+ * newer).  max(a, b) of two values is a CASE: PostgreSQL's is
+ * GREATEST. */
+static const char sql_feed[] =
+	"INSERT INTO tracking_feed (partner, carrier, events,"
+	"  last_received_at, last_event_time, worst_lag_s)"
+	" SELECT partner, carrier, count(*), max(received_at),"
+	"  max(event_time), max(CASE WHEN received_at = newest THEN lag_s END)"
+	" FROM (SELECT e.partner, e.carrier, e.event_time, f.received_at,"
+	"   s.lag_s, max(f.received_at) OVER (PARTITION BY e.partner,"
+	"   e.carrier) AS newest"
+	"  FROM tracking_seen s JOIN tracking_event e ON e.id = s.event_id"
+	"  JOIN inbound_file f ON f.id = e.file_id"
+	"  WHERE s.gen = ?1) AS x"
+	" GROUP BY partner, carrier"
+	" ON CONFLICT (partner, carrier) DO UPDATE SET"
+	"  events = tracking_feed.events + excluded.events,"
+	"  worst_lag_s = CASE"
+	"   WHEN excluded.last_received_at > tracking_feed.last_received_at"
+	"    THEN excluded.worst_lag_s"
+	"   WHEN excluded.last_received_at < tracking_feed.last_received_at"
+	"    THEN tracking_feed.worst_lag_s"
+	"   WHEN excluded.worst_lag_s > tracking_feed.worst_lag_s"
+	"    THEN excluded.worst_lag_s"
+	"   ELSE tracking_feed.worst_lag_s END,"
+	"  last_received_at = CASE"
+	"   WHEN excluded.last_received_at > tracking_feed.last_received_at"
+	"    THEN excluded.last_received_at"
+	"   ELSE tracking_feed.last_received_at END,"
+	"  last_event_time = CASE"
+	"   WHEN excluded.last_event_time > tracking_feed.last_event_time"
+	"    THEN excluded.last_event_time"
+	"   ELSE tracking_feed.last_event_time END";
+
+static const char sql_open_parcels[] =
+	"UPDATE tracking_feed SET open_parcels = (SELECT count(*)"
+	"  FROM tracking_waybill w WHERE w.partner = tracking_feed.partner"
+	"  AND w.carrier = tracking_feed.carrier"
+	"  AND w.status NOT IN ('delivered', 'returned', 'lost'))";
+
+static const char sql_flags[] =
+	"UPDATE tracking_feed SET"
+	"  late = CASE WHEN worst_lag_s > ?1 THEN 1 ELSE 0 END,"
+	"  silent = CASE WHEN open_parcels > 0 AND last_received_at < ?2"
+	"   THEN 1 ELSE 0 END";
+
+/* Invariant 2.  ?1 last_file, ?2 the generation. */
+static const char sql_own[] =
+	"INSERT INTO tracking_owner (merchant, order_no, waybill, since)"
+	" SELECT partner, order_no, waybill, ?2 FROM orders"
+	" WHERE file_id > ?1 AND waybill <> ''"
+	" ON CONFLICT (merchant, order_no) DO UPDATE SET"
+	"  waybill = excluded.waybill, since = excluded.since"
+	" WHERE tracking_owner.waybill <> excluded.waybill";
+
+static const char sql_disown[] =
+	"DELETE FROM tracking_owner WHERE (merchant, order_no) IN"
+	" (SELECT partner, order_no FROM orders"
+	"  WHERE file_id > ?1 AND coalesce(waybill, '') = '')";
+
+static const char sql_held_count[] =
+	"SELECT count(*) FROM tracking_waybill w"
+	" JOIN tracking_seen s ON s.waybill = w.waybill"
+	" WHERE NOT EXISTS (SELECT 1 FROM tracking_owner o"
+	"  WHERE o.waybill = w.waybill)";
+
+static const char sql_state_put[] =
+	"INSERT INTO tracking_state (id, gen, last_event, last_file)"
+	" VALUES (1, ?1, ?2, (SELECT coalesce(max(id), 0) FROM inbound_file))"
+	" ON CONFLICT (id) DO UPDATE SET gen = excluded.gen,"
+	"  last_event = excluded.last_event, last_file = excluded.last_file";
+
+/*
+ * Invariant 4: the delta.  Part one reads the generation range of
+ * tracking_seen (its covering index), part two the new ownerships of
+ * the merchant; the two are disjoint (seen.gen above or at most
+ * ?2).  ?1 merchant, ?2 after, ?3 through.
+ */
+#define ROW_COLS \
+	"SELECT o.merchant, o.order_no, e.waybill, e.carrier, e.event_code," \
+	" e.status, e.event_time, e.location, e.facility, e.detail," \
+	" w.status, s.lag_s / 60, f.received_at, w.event_time"
+static const char sql_rows[] =
+	ROW_COLS
+	" FROM tracking_seen s"
+	" JOIN tracking_owner o ON o.waybill = s.waybill"
+	" JOIN tracking_event e ON e.id = s.event_id"
+	" JOIN inbound_file f ON f.id = e.file_id"
+	" JOIN tracking_waybill w ON w.waybill = s.waybill"
+	" WHERE s.gen > ?2 AND s.gen <= ?3 AND o.merchant = ?1"
+	"  AND o.since <= ?3"
+	" UNION ALL "
+	ROW_COLS
+	" FROM tracking_owner o"
+	" JOIN tracking_seen s ON s.waybill = o.waybill"
+	" JOIN tracking_event e ON e.id = s.event_id"
+	" JOIN inbound_file f ON f.id = e.file_id"
+	" JOIN tracking_waybill w ON w.waybill = s.waybill"
+	" WHERE o.merchant = ?1 AND o.since > ?2 AND o.since <= ?3"
+	"  AND s.gen <= ?2"
+	" ORDER BY 2, 3, 7, 5, 4";
+
+#define EVENT_COLS \
+	"SELECT e.partner, e.carrier, e.waybill, e.event_code, e.status," \
+	" e.event_time, e.location, e.facility, e.detail, f.received_at," \
+	" s.lag_s"
+
+static const char sql_history[] =
+	EVENT_COLS
+	" FROM tracking_seen s JOIN tracking_event e ON e.id = s.event_id"
+	" JOIN inbound_file f ON f.id = e.file_id"
+	" WHERE s.waybill = ?1"
+	" ORDER BY e.event_time, e.event_code, e.carrier";
+
+static const char sql_held[] =
+	EVENT_COLS
+	" FROM tracking_waybill w"
+	" JOIN tracking_seen s ON s.waybill = w.waybill"
+	" JOIN tracking_event e ON e.id = s.event_id"
+	" JOIN inbound_file f ON f.id = e.file_id"
+	" WHERE NOT EXISTS (SELECT 1 FROM tracking_owner o"
+	"  WHERE o.waybill = w.waybill)"
+	" ORDER BY e.waybill, e.event_time, e.event_code, e.carrier";
+
+/* Nearest-rank percentiles: the ceil(n * p / 100)-th smallest lag. */
+static const char sql_lag[] =
+	"SELECT carrier, n, rn, lag_s, top FROM (SELECT e.carrier, s.lag_s,"
+	"  row_number() OVER (PARTITION BY e.carrier ORDER BY s.lag_s) AS rn,"
+	"  count(*) OVER (PARTITION BY e.carrier) AS n,"
+	"  max(s.lag_s) OVER (PARTITION BY e.carrier) AS top"
+	"  FROM tracking_seen s JOIN tracking_event e ON e.id = s.event_id)"
+	"  AS x"
+	" WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 95 + 99) / 100"
+	" ORDER BY carrier, rn";
+
+static int
+step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_report(s, "step", "statement", what);
+	return 0;
+}
+
+/* Run a statement binding ?1.. to the n integers of v; *changes the
+ * rows it changed (may be NULL).  0 or -1. */
+static int
+exec_ints(struct store *s, const char *what, const char *sql,
+    const int64_t *v, int n, unsigned long *changes)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	if (store_prep(s, &st, sql) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		sqlite3_bind_int64(st, i + 1, v[i]);
+	if (step_done(s, st, what) == -1)
+		return -1;
+	if (changes)
+		*changes = (unsigned long)sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_tracking_state(struct store *s, struct store_tracking_state *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (store_prep(s, &st, "SELECT gen, last_event, last_file"
+	    " FROM tracking_state WHERE id = 1") == -1)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->gen = sqlite3_column_int64(st, 0);
+		out->last_event = sqlite3_column_int64(st, 1);
+		out->last_file = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_report(s, "step", "table", "tracking_state");
+	return rc == SQLITE_ROW;
+}
+
+/* Stamp the new events with gen and their lag; *last the highest id. */
+static int
+absorb(struct store *s, int64_t after, int64_t gen, store_tracking_lag_fn lag,
+    int64_t *last, unsigned long *n)
+{
+	sqlite3_stmt *sel = NULL, *put = NULL;
+	int64_t id;
+	int rc;
+
+	*last = after;
+	*n = 0;
+	if (store_prep(s, &sel, sql_new_events) == -1 ||
+	    store_prep(s, &put, sql_seen_put) == -1)
+		goto fail;
+	sqlite3_bind_int64(sel, 1, after);
+	sqlite3_bind_int64(put, 3, gen);
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(sel, 0);
+		sqlite3_bind_value(put, 1, sqlite3_column_value(sel, 1));
+		sqlite3_bind_int64(put, 2, id);
+		sqlite3_bind_int64(put, 4, lag(
+		    (const char *)sqlite3_column_text(sel, 2),
+		    (const char *)sqlite3_column_text(sel, 3)));
+		if (sqlite3_step(put) != SQLITE_DONE) {
+			store_report(s, "step", "table", "tracking_seen");
+			goto fail;
+		}
+		sqlite3_reset(put);
+		if (id > *last)
+			*last = id;
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_report(s, "step", "table", "tracking_event");
+		goto fail;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(put);
+	return 0;
+ fail:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(put);
+	return -1;
+}
+
+static int
+count_one(struct store *s, const char *sql, const char *what, int64_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prep(s, &st, sql) == -1)
+		return -1;
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_report(s, "step", "statement", what);
+	return 0;
+}
+
+int
+store_tracking_evaluate(struct store *s, int64_t gen,
+    store_tracking_lag_fn lag, int64_t late_s, const char *silent_before,
+    struct store_tracking_delta *out)
+{
+	struct store_tracking_state st;
+	sqlite3_stmt *flags;
+	int64_t last, v[2], held;
+
+	memset(out, 0, sizeof *out);
+	if (store_tracking_state(s, &st) == -1)
+		return -1;
+	if (absorb(s, st.last_event, gen, lag, &last, &out->events) == -1)
+		return -1;
+	v[0] = gen;
+	if (out->events > 0 &&
+	    (exec_ints(s, "latest", sql_latest, v, 1, NULL) == -1 ||
+	    exec_ints(s, "feed", sql_feed, v, 1, NULL) == -1 ||
+	    exec_ints(s, "open_parcels", sql_open_parcels, v, 0, NULL) == -1))
+		return -1;
+	v[0] = st.last_file;
+	v[1] = gen;
+	if (exec_ints(s, "own", sql_own, v, 2, &out->owners) == -1 ||
+	    exec_ints(s, "disown", sql_disown, v, 1, &out->released) == -1)
+		return -1;
+	/* the silent flag moves with the clock: every run */
+	if (store_prep(s, &flags, sql_flags) == -1)
+		return -1;
+	sqlite3_bind_int64(flags, 1, late_s);
+	sqlite3_bind_text(flags, 2, silent_before, -1, SQLITE_STATIC);
+	if (step_done(s, flags, "flags") == -1)
+		return -1;
+	if (count_one(s, sql_held_count, "held", &held) == -1)
+		return -1;
+	out->held = (unsigned long)held;
+	v[0] = out->events || out->owners || out->released ? gen : st.gen;
+	v[1] = last;
+	return exec_ints(s, "state", sql_state_put, v, 2, NULL);
+}
+
+int
+store_tracking_rows(struct store *s, const char *merchant, int64_t after,
+    int64_t through, int (*cb)(void *, const struct value *), void *arg)
+{
+	struct value row[14];
+	sqlite3_stmt *st;
+	int i, rc, r = 0;
+
+	if (store_prep(s, &st, sql_rows) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, merchant, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, through);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < 14; i++) {
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_NULL:
+				row[i].kind = VAL_NULL;
+				row[i].text = NULL;
+				row[i].len = 0;
+				break;
+			case SQLITE_INTEGER:
+				row[i].kind = VAL_INT;
+				row[i].i = sqlite3_column_int64(st, i);
+				row[i].text = NULL;
+				row[i].len = 0;
+				break;
+			default:
+				row[i].kind = VAL_TEXT;
+				row[i].text = (const char *)
+				    sqlite3_column_text(st, i);
+				row[i].len = (size_t)sqlite3_column_bytes(st, i);
+				break;
+			}
+		}
+		if ((r = cb(arg, row)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (r != 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return store_report(s, "step", "dataset", "tracking_update");
+	return 0;
+}
+
+int
+store_tracking_latest(struct store *s, const char *waybill,
+    void (*cb)(void *, const struct store_tracking_waybill *), void *arg)
+{
+	struct store_tracking_waybill w;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prep(s, &st, "SELECT waybill, carrier, status, event_time,"
+	    " event_code FROM tracking_waybill WHERE waybill = ?1") == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, waybill, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		w.waybill = (const char *)sqlite3_column_text(st, 0);
+		w.carrier = (const char *)sqlite3_column_text(st, 1);
+		w.status = (const char *)sqlite3_column_text(st, 2);
+		w.event_time = (const char *)sqlite3_column_text(st, 3);
+		w.event_code = (const char *)sqlite3_column_text(st, 4);
+		cb(arg, &w);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_report(s, "step", "table", "tracking_waybill");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_tracking_owners(struct store *s, const char *waybill,
+    store_tracking_owner_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (store_prep(s, &st, "SELECT merchant, order_no FROM tracking_owner"
+	    " WHERE waybill = ?1 ORDER BY merchant, order_no") == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, waybill, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		if (cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_report(s, "step", "table", "tracking_owner");
+	return n;
+}
+
+static int
+events_each(struct store *s, const char *sql, const char *waybill,
+    store_tracking_event_cb cb, void *arg)
+{
+	struct store_tracking_event ev;
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (store_prep(s, &st, sql) == -1)
+		return -1;
+	if (waybill)
+		sqlite3_bind_text(st, 1, waybill, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ev.partner = (const char *)sqlite3_column_text(st, 0);
+		ev.carrier = (const char *)sqlite3_column_text(st, 1);
+		ev.waybill = (const char *)sqlite3_column_text(st, 2);
+		ev.event_code = (const char *)sqlite3_column_text(st, 3);
+		ev.status = (const char *)sqlite3_column_text(st, 4);
+		ev.event_time = (const char *)sqlite3_column_text(st, 5);
+		ev.location = (const char *)sqlite3_column_text(st, 6);
+		ev.facility = (const char *)sqlite3_column_text(st, 7);
+		ev.detail = (const char *)sqlite3_column_text(st, 8);
+		ev.received_at = (const char *)sqlite3_column_text(st, 9);
+		ev.lag_s = sqlite3_column_int64(st, 10);
+		n++;
+		if (cb(arg, &ev) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_report(s, "step", "table", "tracking_seen");
+	return n;
+}
+
+int
+store_tracking_history(struct store *s, const char *waybill,
+    store_tracking_event_cb cb, void *arg)
+{
+	return events_each(s, sql_history, waybill, cb, arg);
+}
+
+int
+store_tracking_held(struct store *s, store_tracking_event_cb cb, void *arg)
+{
+	return events_each(s, sql_held, NULL, cb, arg);
+}
+
+int
+store_tracking_lag_each(struct store *s,
+    int (*cb)(void *, const struct store_tracking_lag *), void *arg)
+{
+	struct store_tracking_lag l;
+	sqlite3_stmt *st;
+	int64_t n, rn, p50rank;
+	int rc, r = 0;
+
+	if (store_prep(s, &st, sql_lag) == -1)
+		return -1;
+	memset(&l, 0, sizeof l);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 1);
+		rn = sqlite3_column_int64(st, 2);
+		p50rank = (n * 50 + 99) / 100;
+		/* one row when both ranks coincide (few events) */
+		if (rn == p50rank) {
+			l.carrier = (const char *)sqlite3_column_text(st, 0);
+			l.events = n;
+			l.p50_s = sqlite3_column_int64(st, 3);
+			l.max_s = sqlite3_column_int64(st, 4);
+		}
+		if (rn == (n * 95 + 99) / 100) {
+			l.p95_s = sqlite3_column_int64(st, 3);
+			if ((r = cb(arg, &l)) != 0)
+				break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (r != 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return store_report(s, "step", "table", "tracking_seen");
+	return 0;
+}
+
+int
+store_tracking_feed_each(struct store *s,
+    int (*cb)(void *, const struct store_tracking_feed *), void *arg)
+{
+	struct store_tracking_feed f;
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	if (store_prep(s, &st, "SELECT partner, carrier, events,"
+	    " last_received_at, last_event_time, worst_lag_s, open_parcels,"
+	    " late, silent FROM tracking_feed ORDER BY partner, carrier") == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		f.partner = (const char *)sqlite3_column_text(st, 0);
+		f.carrier = (const char *)sqlite3_column_text(st, 1);
+		f.events = sqlite3_column_int64(st, 2);
+		f.last_received_at = (const char *)sqlite3_column_text(st, 3);
+		f.last_event_time = (const char *)sqlite3_column_text(st, 4);
+		f.worst_lag_s = sqlite3_column_int64(st, 5);
+		f.open_parcels = sqlite3_column_int64(st, 6);
+		f.late = sqlite3_column_int(st, 7);
+		f.silent = sqlite3_column_int(st, 8);
+		if ((r = cb(arg, &f)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (r != 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return store_report(s, "step", "table", "tracking_feed");
+	return 0;
+}
+
+/* Facts only, by natural keys: no row ids and no generations, which
+ * depend on how batches fell rather than on what was applied. */
 int
 store_tracking_dump(struct store *s, FILE *fp)
 {
-	return store_dump_query(s, fp, "waybill_status", "SELECT * FROM"
-	    " waybill_status ORDER BY carrier, waybill");
+	int rc = 0;
+
+	rc |= store_dump_query(s, fp, "tracking_owner", "SELECT merchant,"
+	    " order_no, waybill FROM tracking_owner ORDER BY merchant,"
+	    " order_no");
+	rc |= store_dump_query(s, fp, "tracking_waybill", "SELECT waybill,"
+	    " partner, carrier, event_code, status, event_time"
+	    " FROM tracking_waybill ORDER BY waybill");
+	rc |= store_dump_query(s, fp, "tracking_lag", "SELECT e.carrier,"
+	    " e.waybill, e.event_time, e.event_code, s.lag_s"
+	    " FROM tracking_seen s JOIN tracking_event e ON e.id = s.event_id"
+	    " ORDER BY e.carrier, e.waybill, e.event_time, e.event_code");
+	rc |= store_dump_query(s, fp, "tracking_feed", "SELECT partner,"
+	    " carrier, events, last_received_at, last_event_time, worst_lag_s,"
+	    " open_parcels, late, silent FROM tracking_feed ORDER BY partner,"
+	    " carrier");
+	return rc;
 }
