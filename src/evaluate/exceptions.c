@@ -55,6 +55,7 @@ static const struct kind {
 	{ "refund_overdue",	TO_MERCHANT,		0 },
 	{ "negative_stock",	TO_PLATFORM,		0 },
 	{ "stockout_open_orders", TO_PLATFORM,		0 },
+	{ "feed_timeliness",	TO_PLATFORM,		0 },
 	{ "delivery_failure",	TO_PLATFORM,		0 },
 };
 
@@ -124,6 +125,19 @@ hold(void *arg, struct store_exc *x)
 		snprintf(num, sizeof num, "%lld",
 		    (long long)((ctx->now - t) / 3600));
 		x->args = args = args_plus(x->args, "hours", num);
+	} else if (strcmp(x->kind, "feed_timeliness") == 0) {
+		snprintf(num, sizeof num, "%d", strcmp(x->variant, "late") == 0 ?
+		    ctx->cfg->eval.lag_hours : ctx->cfg->eval.silence_hours);
+		args = args_plus(x->args, "limit_hours", num);
+		if (strcmp(x->variant, "silent") == 0 &&
+		    parse_utc(x->since, &t) == 0) {
+			snprintf(num, sizeof num, "%lld",
+			    (long long)((ctx->now - t) / 3600));
+			x->args = args_plus(args, "hours", num);
+			free(args);
+			args = (char *)x->args;
+		} else
+			x->args = args;
 	} else if (strcmp(x->kind, "unpaid_order") == 0) {
 		snprintf(num, sizeof num, "%d", ctx->cfg->eval.unpaid_days);
 		x->args = args = args_plus(x->args, "days", num);

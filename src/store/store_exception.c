@@ -169,6 +169,40 @@ static const struct scan {
 	  " WHERE s.rn = 1 AND COALESCE(s.available, s.on_hand) <= 0"
 	  " ORDER BY 1, s.partner",
 	  0 },
+	/* tracking_feed is store_tracking.c's: late and silent as of
+	 * the tracking evaluation just before, in the same transaction;
+	 * the 95th percentile (nearest rank) of the lags of the feed's
+	 * latest delivery */
+	{ "feed_timeliness",
+	  "WITH lags AS (SELECT e.partner, e.carrier, s.lag_s,"
+	  "  ROW_NUMBER() OVER (PARTITION BY e.partner, e.carrier"
+	  "  ORDER BY s.lag_s) AS rn, COUNT(*) OVER (PARTITION BY"
+	  "  e.partner, e.carrier) AS n"
+	  "  FROM tracking_seen s JOIN tracking_event e ON e.id = s.event_id"
+	  "  JOIN inbound_file i ON i.id = e.file_id"
+	  "  JOIN tracking_feed f ON f.partner = e.partner"
+	  "  AND f.carrier = e.carrier AND f.late = 1"
+	  "  AND i.received_at = f.last_received_at),"
+	  " p95 AS (SELECT partner, carrier, lag_s FROM lags"
+	  "  WHERE rn * 100 >= 95 * n AND (rn - 1) * 100 < 95 * n)"
+	  " SELECT f.partner || '/' || f.carrier, f.partner, NULL, NULL,"
+	  "  CASE WHEN f.late = 1 THEN 'late' ELSE 'silent' END,"
+	  "  CASE WHEN f.late = 1 THEN 'worst lag ' || f.worst_lag_s || ' s'"
+	  "  ELSE 'silent since ' || f.last_received_at || ', '"
+	  "  || f.open_parcels || ' open parcels' END, NULL, NULL,"
+	  "  f.last_received_at,"
+	  "  CASE WHEN p.name IS NULL THEN f.carrier"
+	  "  ELSE p.name || ' (' || f.carrier || ')' END AS carrier,"
+	  "  CASE WHEN f.late = 1 THEN (f.worst_lag_s + 3599) / 3600 END"
+	  "  AS hours,"
+	  "  CASE WHEN f.late = 1 THEN (q.lag_s + 3599) / 3600 END"
+	  "  AS p95_hours,"
+	  "  f.last_received_at AS \"last_received:time\","
+	  "  f.open_parcels AS in_transit"
+	  " FROM tracking_feed f LEFT JOIN partner p ON p.id = f.partner"
+	  " LEFT JOIN p95 q ON q.partner = f.partner AND q.carrier = f.carrier"
+	  " WHERE f.late = 1 OR f.silent = 1 ORDER BY 1",
+	  0 },
 	{ "delivery_failure",
 	  "SELECT f.partner || '/' || f.name, f.partner, NULL, NULL,"
 	  "  f.status, COALESCE(f.last_error, f.status), NULL, NULL,"

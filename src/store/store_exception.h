@@ -61,8 +61,9 @@ typedef int (*store_exc_cb)(void *arg, struct store_exc *);
  * unpaid_order (orders placed at or before before with no payment),
  * refund_overdue (refunds requested, in since, with no refund paid;
  * the caller applies the deadline), negative_stock,
- * stockout_open_orders, delivery_failure.  0, -1 on a store failure
- * (logged), or what cb returned.
+ * stockout_open_orders, feed_timeliness (the carrier feeds
+ * store_tracking.c found late or silent), delivery_failure.  0, -1 on
+ * a store failure (logged), or what cb returned.
  */
 int store_exception_scan(struct store *, const char *kind,
     const char *before, store_exc_cb cb, void *arg);

@@ -27,6 +27,7 @@
 
 #include "config/config.h"
 #include "evaluate/exceptions.h"
+#include "evaluate/tracking.h"
 #include "map/timeparse.h"
 #include "store/store.h"
 #include "util/diag.h"
@@ -158,6 +159,7 @@ ask(const char *fmt, ...)
 }
 
 static unsigned long raised, resolved;
+static int with_tracking;	/* evaluate tracking first, as evaluate_run */
 
 /* One evaluation at the clock "YYYY-MM-DDTHH:MM:SSZ", as evaluate_run
  * runs it: one transaction. */
@@ -176,6 +178,8 @@ evaluate(const char *now)
 	    &ctx.now, NULL, err, sizeof err), 0);
 	snprintf(ctx.now_iso, sizeof ctx.now_iso, "%s", now);
 	assert_int_equal(store_begin(st), 0);
+	if (with_tracking)
+		assert_int_equal(tracking_evaluate(&ctx, &sum), 0);
 	assert_int_equal(exceptions_evaluate(&ctx, &sum), 0);
 	assert_int_equal(store_commit(st), 0);
 	raised = sum.raised;
@@ -518,6 +522,73 @@ test_delivery_failure(void **state)
 	assert_int_equal(resolved, 1);
 }
 
+/* A carrier file received at rx with events "waybill,code,status,time". */
+static void
+carrier_file(int id, const char *rx, const char *const *ev)
+{
+	char w[64], c[64], s_[64], t[64];
+
+	sql("INSERT INTO inbound_file (id, partner, name, sha256, size,"
+	    " status, received_at) VALUES (%d, 'sf-express', 't%d.csv',"
+	    " 'h%d', 1, 'applied', '%s')", id, id, id, rx);
+	for (; *ev; ev++) {
+		assert_int_equal(sscanf(*ev, "%63[^,],%63[^,],%63[^,],%63s",
+		    w, c, s_, t), 4);
+		sql("INSERT INTO tracking_event (partner, file_id, record_no,"
+		    " carrier, waybill, event_code, status, event_time)"
+		    " VALUES ('sf-express', %d, %d, 'SF', '%s', '%s', '%s',"
+		    " '%s')", id, ++event_rec, w, c, s_, t);
+	}
+}
+
+/*
+ * Feed timeliness, from what tracking found (clause 5.3: 6 h): a
+ * delivery holding an event 13 h late (95th percentile 13 h of 2),
+ * cleared by a timely delivery; then a feed silent for 9 h with parcels
+ * in transit.  Both to the platform.
+ */
+static void
+test_feed_timeliness(void **state)
+{
+	static const char *const late[] = {
+		"W1,50,in_transit,2026-11-26T12:00:00Z",
+		"W2,50,in_transit,2026-11-27T00:30:00Z", NULL,
+	};
+	static const char *const timely[] = {
+		"W1,31,in_transit,2026-11-27T02:00:00Z", NULL,
+	};
+
+	(void)state;
+	with_tracking = 1;
+	sql("INSERT INTO partner VALUES ('sf-express', 'carrier',"
+	    " 'SF Express', 'zh', 'Asia/Shanghai')");
+	carrier_file(10, "2026-11-27T01:00:00Z", late);
+	evaluate("2026-11-27T01:30:00Z");
+	assert_string_equal(ask("SELECT subject, recipient, variant, args"
+	    " FROM exception WHERE kind = 'feed_timeliness'"),
+	    "sf-express/SF|ops|late|carrier=SF Express (SF)\nhours=13\n"
+	    "p95_hours=13\nlast_received:time=2026-11-27T01:00:00Z\n"
+	    "in_transit=2\nlimit_hours=6\n;");
+	evaluate("2026-11-27T01:30:00Z");
+	assert_int_equal(raised + resolved, 0);
+
+	carrier_file(11, "2026-11-27T03:00:00Z", timely);
+	evaluate("2026-11-27T04:00:00Z");
+	assert_int_equal(resolved, 1);
+	assert_string_equal(of("feed_timeliness"),
+	    "sf-express/SF|ops|resolved|NULL;");
+
+	/* nothing since 03:00 with two parcels on the way */
+	evaluate("2026-11-27T12:00:00Z");
+	assert_int_equal(raised, 1);
+	assert_string_equal(ask("SELECT variant, args FROM exception"
+	    " WHERE kind = 'feed_timeliness' AND resolved_at IS NULL"),
+	    "silent|carrier=SF Express (SF)\n"
+	    "last_received:time=2026-11-27T03:00:00Z\nin_transit=2\n"
+	    "limit_hours=6\nhours=9\n;");
+	with_tracking = 0;
+}
+
 /* The listing: every exception or the open ones of a kind; CSV. */
 static void
 test_print(void **state)
@@ -567,6 +638,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivery_failure, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_feed_timeliness, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_print, setup, teardown),
 	};
