@@ -51,6 +51,13 @@ static const struct kind {
 	{ "returned",		TO_MERCHANT,		1 },
 	{ "customs_hold",	TO_ORDER_OR_PLATFORM,	1 },
 	{ "customs_rejected",	TO_ORDER_OR_PLATFORM,	1 },
+	{ "amount_mismatch",	TO_MERCHANT,		0 },
+	{ "partial_payment",	TO_MERCHANT,		0 },
+	{ "overpayment",	TO_MERCHANT,		0 },
+	{ "duplicate_payment",	TO_MERCHANT,		0 },
+	{ "cancelled_order_payment", TO_MERCHANT,	0 },
+	{ "unknown_payment",	TO_PLATFORM,		0 },
+	{ "statement_integrity", TO_PLATFORM,		0 },
 	{ "unpaid_order",	TO_MERCHANT,		0 },
 	{ "refund_overdue",	TO_MERCHANT,		0 },
 	{ "negative_stock",	TO_PLATFORM,		0 },
@@ -180,7 +187,6 @@ exceptions_evaluate(const struct eval_ctx *ctx, struct evaluate_summary *sum)
 	const struct partner *pf = config_platform(ctx->cfg);
 	unsigned long raised = 0, resolved = 0;
 	struct eval ev;
-	char before[21];
 	size_t i;
 
 	memset(&ev, 0, sizeof ev);
@@ -189,8 +195,6 @@ exceptions_evaluate(const struct eval_ctx *ctx, struct evaluate_summary *sum)
 	if (ctx->cfg->cals)
 		ev.cal = calendar_find(ctx->cfg->cals,
 		    ctx->cfg->eval.work_country);
-	timeparse_format_utc(ctx->now -
-	    (int64_t)ctx->cfg->eval.unpaid_days * 86400, before);
 	for (i = 0; i < NKINDS; i++) {
 		ev.k = &kinds[i];
 		if (strcmp(ev.k->name, "refund_overdue") == 0 &&
@@ -199,8 +203,7 @@ exceptions_evaluate(const struct eval_ctx *ctx, struct evaluate_summary *sum)
 			 * calendar; no calendars at all: no deadline */
 			continue;
 		}
-		if (store_exception_scan(ctx->store, ev.k->name, before, hold,
-		    &ev) != 0)
+		if (store_exception_scan(ctx->store, ev.k->name, hold, &ev) != 0)
 			return -1;
 		if (store_exception_settle(ctx->store, ev.k->name,
 		    ctx->now_iso, &raised, &resolved) == -1)
@@ -223,7 +226,10 @@ exceptions_evaluate(const struct eval_ctx *ctx, struct evaluate_summary *sum)
 static const char *const may_lack[] = {
 	"order", "waybill", "carrier", "country", "event", "place",
 	"reason", "declaration", "buyer", "status", "event_time",
-	"detected_at",
+	"detected_at", "bank", "entry", "entries", "booking_date",
+	"counterparty", "remittance", "paid", "expected", "difference",
+	"amount", "account", "currency", "opening", "computed", "closing",
+	"count",
 };
 
 #define MAXARGS 48

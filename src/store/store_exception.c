@@ -17,6 +17,11 @@
  *      transaction.  Everything is a function of the store and the
  *      batch clock, so a rerun raises and resolves nothing.
  *
+ * Conditions read the tables of reconciliation (store_recon.c:
+ * recon_result, recon_order, recon_unpaid, recon_statement) and
+ * tracking (store_tracking.c: tracking_feed, tracking_seen) as the
+ * evaluation just before left them in the same transaction.
+ *
  * The SQL is the subset SQLite and PostgreSQL share: window functions,
  * NOT EXISTS, ||, no date functions (thresholds are computed in C and
  * bound as "YYYY-MM-DDTHH:MM:SSZ" text, which compares in time order).
@@ -109,35 +114,58 @@ static const char now_table[] =
 	"  st.partner, st.warehouse, st.sku ORDER BY st.snapshot_time" \
 	"  DESC) AS rn FROM stock_snapshot st)"
 
-/* A payment (credit) or refund (debit) of an order, by the reference
- * the bank's mapping found. */
-#define PAID(dir) \
-	"EXISTS (SELECT 1 FROM bank_entry b WHERE b.direction = '" dir "'" \
-	"  AND b.order_ref = o.order_no)"
+/* A bank entry's reconciliation (store_recon.c's recon_result) of one
+ * outcome, once per entry: the first line of a split. */
+#define ENTRY(outcome) \
+	"SELECT r.partner || '/' || r.entry_ref, r.order_partner," \
+	"  r.order_no, o.waybill, NULL, r.detail, NULL, o.buyer_country," \
+	"  r.booking_date, r.entry_ref AS entry," \
+	"  COALESCE(p.name, r.partner) AS bank," \
+	"  r.booking_date AS booking_date," \
+	"  r.currency || ' ' || r.amount AS \"paid:money\"," \
+	"  o.currency || ' ' || o.total_amount AS \"expected:money\"," \
+	"  r.currency || ' ' || r.difference AS \"difference:money\"," \
+	"  b.counterparty AS counterparty, b.remittance AS remittance" \
+	" FROM recon_result r JOIN bank_entry b ON b.partner = r.partner" \
+	"  AND b.entry_ref = r.entry_ref" \
+	" LEFT JOIN orders o ON o.partner = r.order_partner" \
+	"  AND o.order_no = r.order_no" \
+	" LEFT JOIN partner p ON p.id = r.partner" \
+	" WHERE r.outcome = '" outcome "' ORDER BY 1, r.seq"
+
+/* An order's state over all its entries (recon_order), with its
+ * payments (lines that add to what it was paid). */
+#define ORDER_PAID(outcome, cols, join) \
+	"SELECT ro.order_no, ro.order_partner, ro.order_no, o.waybill," \
+	"  NULL, ro.outcome || ': ' || ro.detail, NULL, o.buyer_country," \
+	"  NULL, o.currency || ' ' || o.total_amount AS \"expected:money\"," \
+	cols \
+	" FROM recon_order ro JOIN orders o ON o.partner = ro.order_partner" \
+	"  AND o.order_no = ro.order_no " join \
+	" WHERE ro.outcome = '" outcome "'" \
+	" ORDER BY ro.order_no, ro.order_partner"
 
 static const struct scan {
 	const char	*kind;
 	const char	*sql;
-	int		 before;	/* binds ?1 */
 } scans[] = {
 	{ "delay", PARCELS("'no_scan'",
-	  "e.status NOT IN ('delivered','returned','lost')"), 0 },
-	{ "lost", PARCELS("NULL", "e.status = 'lost'"), 0 },
-	{ "returned", PARCELS("NULL", "e.status = 'returned'"), 0 },
-	{ "customs_hold", CUSTOMS("held"), 0 },
-	{ "customs_rejected", CUSTOMS("rejected"), 0 },
+	  "e.status NOT IN ('delivered','returned','lost')") },
+	{ "lost", PARCELS("NULL", "e.status = 'lost'") },
+	{ "returned", PARCELS("NULL", "e.status = 'returned'") },
+	{ "customs_hold", CUSTOMS("held") },
+	{ "customs_rejected", CUSTOMS("rejected") },
+	/* recon_unpaid is store_recon.c's: pending orders older than
+	 * unpaid-days with no payment applied, as of this evaluation */
 	{ "unpaid_order",
 	  "SELECT o.order_no, o.partner, o.order_no, o.waybill, NULL,"
 	  "  'unpaid since ' || o.order_time, NULL, o.buyer_country,"
 	  "  o.order_time,"
 	  "  o.currency || ' ' || o.total_amount AS \"expected:money\","
 	  "  o.order_time AS \"order_date:day\""
-	  " FROM orders o WHERE o.order_time IS NOT NULL"
-	  "  AND o.order_time <= ?1 AND o.total_amount IS NOT NULL"
-	  "  AND COALESCE(o.status, 'pending') NOT IN"
-	  "  ('cancelled','refunded','returned')"
-	  "  AND NOT " PAID("credit") " ORDER BY o.order_no, o.partner",
-	  1 },
+	  " FROM recon_unpaid u JOIN orders o ON o.partner = u.order_partner"
+	  "  AND o.order_no = u.order_no"
+	  " WHERE o.total_amount IS NOT NULL ORDER BY o.order_no, o.partner" },
 	{ "refund_overdue",
 	  "SELECT o.order_no, o.partner, o.order_no, o.waybill, NULL,"
 	  "  o.status || ' since ' || o.updated_at, NULL, o.buyer_country,"
@@ -146,15 +174,65 @@ static const struct scan {
 	  "  o.updated_at AS \"requested_at:day\""
 	  " FROM orders o WHERE o.status IN ('refunded','returned')"
 	  "  AND o.updated_at IS NOT NULL AND o.total_amount IS NOT NULL"
-	  "  AND NOT " PAID("debit") " ORDER BY o.order_no, o.partner",
-	  0 },
+	  "  AND NOT EXISTS (SELECT 1 FROM recon_result r"
+	  "  WHERE r.order_partner = o.partner AND r.order_no = o.order_no"
+	  "  AND r.outcome = 'refund')"
+	  " ORDER BY o.order_no, o.partner" },
+	{ "amount_mismatch", ENTRY("amount_mismatch") },
+	/* the latest part payment; the balance still outstanding */
+	{ "partial_payment", ORDER_PAID("partial_payment",
+	  "  ro.payments AS count,"
+	  "  ro.currency || ' ' || ro.paid AS \"paid:money\","
+	  "  l.entry_ref AS entry, COALESCE(p.name, l.partner) AS bank,"
+	  "  l.booking_date AS booking_date,"
+	  "  ro.currency || ' ' || (ro.total_amount - ro.paid)"
+	  "  AS \"difference:money\"",
+	  "LEFT JOIN (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY"
+	  "  r.order_partner, r.order_no ORDER BY r.booking_date DESC,"
+	  "  r.partner DESC, r.entry_ref DESC, r.seq DESC) AS rn"
+	  "  FROM recon_result r WHERE r.applied IS NOT NULL) l"
+	  "  ON l.order_partner = ro.order_partner"
+	  "  AND l.order_no = ro.order_no AND l.rn = 1"
+	  " LEFT JOIN partner p ON p.id = l.partner") },
+	{ "overpayment", ENTRY("overpayment") },
+	/* the payments (first and last by reference) and the duplicates'
+	 * sum */
+	{ "duplicate_payment", ORDER_PAID("duplicate_payment",
+	  "  d.first || CASE WHEN d.n > 2 THEN ', ..., ' ELSE ', ' END"
+	  "  || d.last AS entries,"
+	  "  ro.currency || ' ' || d.dup AS \"amount:money\"",
+	  "JOIN (SELECT order_partner, order_no, min(entry_ref) AS first,"
+	  "  max(entry_ref) AS last, count(*) AS n, sum(CASE WHEN"
+	  "  outcome = 'duplicate_payment' THEN amount ELSE 0 END) AS dup"
+	  "  FROM recon_result WHERE applied IS NOT NULL"
+	  "  GROUP BY order_partner, order_no) d"
+	  "  ON d.order_partner = ro.order_partner"
+	  "  AND d.order_no = ro.order_no") },
+	{ "cancelled_order_payment", ENTRY("cancelled_order") },
+	{ "unknown_payment", ENTRY("unknown_payment") },
+	/* recon_statement is store_recon.c's: a statement whose balance
+	 * does not add up, or whose control figures disagree (reason:
+	 * recon's account of what differs) */
+	{ "statement_integrity",
+	  "SELECT s.partner || '/' || s.statement_id, s.partner, NULL, NULL,"
+	  "  CASE WHEN s.computed_closing IS NOT NULL"
+	  "  AND s.closing_balance IS NOT NULL"
+	  "  AND s.computed_closing <> s.closing_balance THEN 'balance'"
+	  "  ELSE 'control' END, s.detail, NULL, NULL, NULL,"
+	  "  s.statement_id AS statement, s.account AS account,"
+	  "  s.currency AS currency, COALESCE(p.name, s.partner) AS bank,"
+	  "  s.currency || ' ' || s.opening_balance AS \"opening:money\","
+	  "  s.currency || ' ' || s.computed_closing AS \"computed:money\","
+	  "  s.currency || ' ' || s.closing_balance AS \"closing:money\","
+	  "  s.detail AS reason"
+	  " FROM recon_statement s LEFT JOIN partner p ON p.id = s.partner"
+	  " WHERE s.integrity = 'failed' ORDER BY 1" },
 	{ "negative_stock", STOCK
 	  " SELECT s.warehouse || '/' || s.sku, s.partner, NULL, NULL, NULL,"
 	  "  'on_hand ' || s.on_hand, NULL, NULL, s.snapshot_time,"
 	  "  s.sku AS sku, s.warehouse AS warehouse, s.on_hand AS quantity,"
 	  "  s.snapshot_time AS \"snapshot_time:time\""
-	  " FROM s WHERE s.rn = 1 AND s.on_hand < 0 ORDER BY 1, s.partner",
-	  0 },
+	  " FROM s WHERE s.rn = 1 AND s.on_hand < 0 ORDER BY 1, s.partner" },
 	{ "stockout_open_orders", STOCK
 	  " SELECT s.warehouse || '/' || s.sku, s.partner, NULL, NULL, NULL,"
 	  "  'available ' || COALESCE(s.available, s.on_hand) || ', '"
@@ -167,8 +245,7 @@ static const struct scan {
 	  "  WHERE COALESCE(o.status, 'pending') IN ('pending','paid')"
 	  "  GROUP BY l.sku) q ON q.sku = s.sku"
 	  " WHERE s.rn = 1 AND COALESCE(s.available, s.on_hand) <= 0"
-	  " ORDER BY 1, s.partner",
-	  0 },
+	  " ORDER BY 1, s.partner" },
 	/* tracking_feed is store_tracking.c's: late and silent as of
 	 * the tracking evaluation just before, in the same transaction;
 	 * the 95th percentile (nearest rank) of the lags of the feed's
@@ -201,8 +278,7 @@ static const struct scan {
 	  "  f.open_parcels AS in_transit"
 	  " FROM tracking_feed f LEFT JOIN partner p ON p.id = f.partner"
 	  " LEFT JOIN p95 q ON q.partner = f.partner AND q.carrier = f.carrier"
-	  " WHERE f.late = 1 OR f.silent = 1 ORDER BY 1",
-	  0 },
+	  " WHERE f.late = 1 OR f.silent = 1 ORDER BY 1" },
 	{ "delivery_failure",
 	  "SELECT f.partner || '/' || f.name, f.partner, NULL, NULL,"
 	  "  f.status, COALESCE(f.last_error, f.status), NULL, NULL,"
@@ -212,8 +288,7 @@ static const struct scan {
 	  "  COALESCE(f.last_error, f.status) AS error"
 	  " FROM outbound_file f LEFT JOIN partner p ON p.id = f.partner"
 	  " WHERE f.status IN ('failed','conflict')"
-	  " ORDER BY 1, f.id DESC",
-	  0 },
+	  " ORDER BY 1, f.id DESC" },
 };
 
 #define NSCANS (sizeof scans / sizeof scans[0])
@@ -268,8 +343,8 @@ args_of(sqlite3_stmt *st, int first)
 }
 
 int
-store_exception_scan(struct store *s, const char *kind, const char *before,
-    store_exc_cb cb, void *arg)
+store_exception_scan(struct store *s, const char *kind, store_exc_cb cb,
+    void *arg)
 {
 	const struct scan *sc;
 	struct store_exc x;
@@ -281,8 +356,6 @@ store_exception_scan(struct store *s, const char *kind, const char *before,
 		return 0;
 	if (store_prep(s, &st, sc->sql) == -1)
 		return -1;
-	if (sc->before)
-		sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&x, 0, sizeof x);
 		x.kind = sc->kind;

@@ -57,16 +57,19 @@ typedef int (*store_exc_cb)(void *arg, struct store_exc *);
  * The condition of kind as it holds now, one row per subject, in
  * subject order: delay (every parcel not delivered, returned or lost,
  * with its latest event in since; the caller applies the limit of its
- * country), lost, returned, customs_hold, customs_rejected,
- * unpaid_order (orders placed at or before before with no payment),
- * refund_overdue (refunds requested, in since, with no refund paid;
- * the caller applies the deadline), negative_stock,
- * stockout_open_orders, feed_timeliness (the carrier feeds
- * store_tracking.c found late or silent), delivery_failure.  0, -1 on
- * a store failure (logged), or what cb returned.
+ * country), lost, returned, customs_hold, customs_rejected, the
+ * payment anomalies reconciliation found (amount_mismatch,
+ * partial_payment, overpayment, duplicate_payment,
+ * cancelled_order_payment, unknown_payment), statement_integrity,
+ * unpaid_order (reconciliation's unpaid orders), refund_overdue
+ * (refunds requested, in since, with no refund reconciled; the caller
+ * applies the deadline), negative_stock, stockout_open_orders,
+ * feed_timeliness (the carrier feeds tracking found late or silent),
+ * delivery_failure.  0, -1 on a store failure (logged), or what cb
+ * returned.
  */
 int store_exception_scan(struct store *, const char *kind,
-    const char *before, store_exc_cb cb, void *arg);
+    store_exc_cb cb, void *arg);
 /* Is kind one store_exception_scan knows? */
 int store_exception_scannable(const char *kind);
 

@@ -27,6 +27,7 @@
 
 #include "config/config.h"
 #include "evaluate/exceptions.h"
+#include "evaluate/recon.h"
 #include "evaluate/tracking.h"
 #include "map/timeparse.h"
 #include "store/store.h"
@@ -45,6 +46,7 @@ setup(void **state)
 	const char *env = getenv("CROSSDOCK_TOP");
 	char path[4200], err[512];
 	struct diag *d;
+	size_t i;
 	FILE *fp;
 
 	if (env && *env)
@@ -89,6 +91,15 @@ setup(void **state)
 		fprintf(stderr, "store_open: %s\n", err);
 		return -1;
 	}
+	/* as every command does at start */
+	for (i = 0; i < cfg->npartners; i++)
+		if (store_partner_put(st, cfg->partners[i].id,
+		    cfg->partners[i].kind, cfg->partners[i].name,
+		    cfg->partners[i].locale, cfg->partners[i].timezone) == -1)
+			return -1;
+	if (store_partner_put(st, "bank-boc", "bank", "Bank of China",
+	    "en", "Europe/Berlin") == -1)
+		return -1;
 	return 0;
 }
 
@@ -178,12 +189,27 @@ evaluate(const char *now)
 	    &ctx.now, NULL, err, sizeof err), 0);
 	snprintf(ctx.now_iso, sizeof ctx.now_iso, "%s", now);
 	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(recon_evaluate(&ctx, &sum), 0);
 	if (with_tracking)
 		assert_int_equal(tracking_evaluate(&ctx, &sum), 0);
 	assert_int_equal(exceptions_evaluate(&ctx, &sum), 0);
 	assert_int_equal(store_commit(st), 0);
 	raised = sum.raised;
 	resolved = sum.resolved;
+}
+
+/* A ledger row for a file of partner received at rx; its id (facts
+ * carry it: reconciliation reads what is past its watermark). */
+static int
+newfile(const char *partner, const char *rx)
+{
+	static int n;
+	int id = ++n;
+
+	sql("INSERT INTO inbound_file (id, partner, name, sha256, size,"
+	    " status, received_at) VALUES (%d, '%s', 'f%d', 'h%d', 1,"
+	    " 'applied', '%s')", id, partner, id, id, rx);
+	return id;
 }
 
 static int order_rec;
@@ -199,11 +225,12 @@ order(const char *partner, const char *no, const char *time,
 	snprintf(up, sizeof up, updated ? "'%s'" : "NULL", updated);
 	sql("INSERT INTO orders (partner, file_id, record_no, order_no,"
 	    " order_time, buyer_name, buyer_country, currency, total_amount,"
-	    " carrier, waybill, status, updated_at) VALUES ('%s', 1, %d,"
+	    " carrier, waybill, status, updated_at) VALUES ('%s', %d, %d,"
 	    " '%s', '%s', 'Buyer %s', '%s', '%s', %lld, 'SF', '%s', %s, %s)"
 	    " ON CONFLICT (partner, order_no) DO UPDATE SET"
 	    " status = excluded.status, updated_at = excluded.updated_at",
-	    partner, ++order_rec, no, time, no, country, cur, total,
+	    partner, newfile(partner, "2026-01-01T00:00:00Z"), ++order_rec,
+	    no, time, no, country, cur, total,
 	    waybill ? waybill : "", st_, up);
 }
 
@@ -221,13 +248,20 @@ event(const char *waybill, const char *code, const char *status,
 
 static int entry_rec;
 
+/* A bank entry of statement sid (NULL: none) in a file of its own. */
 static void
-entry(const char *ref, const char *dir, const char *order_ref, long long amt)
+entry(const char *ref, const char *dir, const char *cur, const char *order_ref,
+    long long amt, const char *sid)
 {
+	char sq[64];
+
+	snprintf(sq, sizeof sq, sid ? "'%s'" : "NULL", sid);
 	sql("INSERT INTO bank_entry (partner, file_id, record_no, entry_ref,"
-	    " booking_date, direction, currency, amount, order_ref)"
-	    " VALUES ('bank-boc', 3, %d, '%s', '2026-11-26', '%s', 'USD',"
-	    " %lld, '%s')", ++entry_rec, ref, dir, amt, order_ref);
+	    " booking_date, direction, currency, amount, order_ref,"
+	    " statement_id, counterparty) VALUES ('bank-boc', %d, %d, '%s',"
+	    " '2026-11-26', '%s', '%s', %lld, '%s', %s, 'Payer Ltd')",
+	    newfile("bank-boc", "2026-11-26T08:00:00Z"), ++entry_rec, ref,
+	    dir, cur, amt, order_ref, sq);
 }
 
 /* kind|subject|recipient|status of every exception of kind. */
@@ -381,20 +415,115 @@ test_unpaid(void **state)
 	    NULL, "cancelled", "2026-11-21T00:00:00Z");
 	order("shop-acme", "U-4", "2026-11-20T00:00:00Z", "US", "USD", 5998,
 	    NULL, NULL, NULL);
-	entry("E-4", "credit", "U-4", 5998);
-	evaluate("2026-11-26T02:00:00Z");
+	entry("E-4", "credit", "USD", "U-4", 5998, NULL);
+	evaluate("2026-11-26T02:00:01Z");
 	assert_string_equal(of("unpaid_order"), "U-1|shop-acme|open|NULL;");
 	assert_string_equal(ask("SELECT args FROM exception WHERE kind ="
 	    " 'unpaid_order'"), "expected:money=USD 5998\n"
 	    "order_date:day=2026-11-23T02:00:00Z\ndays=3\n;");
+	/* older than three days: strictly */
 	evaluate("2026-11-26T02:00:01Z");
+	assert_string_equal(of("unpaid_order"), "U-1|shop-acme|open|NULL;");
+	evaluate("2026-11-26T02:00:02Z");
 	assert_string_equal(of("unpaid_order"),
 	    "U-1|shop-acme|open|NULL;U-2|shop-acme|open|NULL;");
-	entry("E-1", "credit", "U-1", 5998);
+	entry("E-1", "credit", "USD", "U-1", 5998, NULL);
 	evaluate("2026-11-26T03:00:00Z");
 	assert_int_equal(resolved, 1);
 	assert_string_equal(of("unpaid_order"),
 	    "U-1|shop-acme|resolved|NULL;U-2|shop-acme|open|NULL;");
+}
+
+/*
+ * Payment anomalies, as reconciliation classified the entries: per
+ * order (partial, duplicate) and per entry (overpayment, amount
+ * mismatch, payment for a cancelled order, unknown payment: to the
+ * platform); the balance of a part payment resolves it.
+ */
+static void
+test_payments(void **state)
+{
+	(void)state;
+	order("shop-acme", "P-1", "2026-11-25T00:00:00Z", "US", "USD", 10000,
+	    NULL, NULL, NULL);
+	order("shop-acme", "P-2", "2026-11-25T00:00:00Z", "US", "USD", 5000,
+	    NULL, NULL, NULL);
+	order("shop-acme", "P-3", "2026-11-25T00:00:00Z", "US", "USD", 1000,
+	    NULL, NULL, NULL);
+	order("shop-uk", "P-4", "2026-11-25T00:00:00Z", "GB", "GBP", 4500,
+	    NULL, "cancelled", "2026-11-25T05:00:00Z");
+	order("shop-acme", "P-5", "2026-11-25T00:00:00Z", "JP", "JPY", 4800,
+	    NULL, NULL, NULL);
+	entry("E1", "credit", "USD", "P-1", 6000, NULL);
+	entry("E3", "credit", "USD", "P-2", 5000, NULL);
+	entry("E4", "credit", "USD", "P-2", 5000, NULL);
+	entry("E5", "credit", "USD", "P-3", 1200, NULL);
+	entry("E6", "credit", "GBP", "P-4", 4500, NULL);
+	entry("E7", "credit", "USD", "NOPE-1", 999, NULL);
+	entry("E8", "credit", "USD", "P-5", 4800, NULL);
+	evaluate("2026-11-26T12:00:00Z");
+	assert_string_equal(of("partial_payment"), "P-1|shop-acme|open|NULL;");
+	assert_string_equal(of("duplicate_payment"),
+	    "P-2|shop-acme|open|NULL;");
+	assert_string_equal(of("overpayment"),
+	    "bank-boc/E5|shop-acme|open|NULL;");
+	assert_string_equal(of("amount_mismatch"),
+	    "bank-boc/E8|shop-acme|open|NULL;");
+	assert_string_equal(of("cancelled_order_payment"),
+	    "bank-boc/E6|shop-uk|open|NULL;");
+	assert_string_equal(of("unknown_payment"),
+	    "bank-boc/E7|ops|open|NULL;");
+	assert_string_equal(ask("SELECT args FROM exception WHERE kind ="
+	    " 'partial_payment'"), "expected:money=USD 10000\ncount=1\n"
+	    "paid:money=USD 6000\nentry=E1\nbank=Bank of China\n"
+	    "booking_date=2026-11-26\ndifference:money=USD 4000\n;");
+	assert_string_equal(ask("SELECT args FROM exception WHERE kind ="
+	    " 'duplicate_payment'"), "expected:money=USD 5000\n"
+	    "entries=E3, E4\namount:money=USD 5000\n;");
+	assert_string_equal(ask("SELECT order_no, args FROM exception WHERE"
+	    " kind = 'unknown_payment'"), "NULL|entry=E7\n"
+	    "bank=Bank of China\nbooking_date=2026-11-26\n"
+	    "paid:money=USD 999\ncounterparty=Payer Ltd\n;");
+	/* P-5's only line is the mismatch: no order in USD */
+	assert_string_equal(ask("SELECT args FROM exception WHERE kind ="
+	    " 'amount_mismatch'"), "entry=E8\nbank=Bank of China\n"
+	    "booking_date=2026-11-26\npaid:money=USD 4800\n"
+	    "expected:money=JPY 4800\ncounterparty=Payer Ltd\n;");
+	evaluate("2026-11-26T12:00:00Z");
+	assert_int_equal(raised + resolved, 0);
+
+	/* the balance of P-1 */
+	entry("E2", "credit", "USD", "P-1", 4000, NULL);
+	evaluate("2026-11-26T13:00:00Z");
+	assert_string_equal(of("partial_payment"),
+	    "P-1|shop-acme|resolved|NULL;");
+	assert_int_equal(resolved, 1);
+	assert_int_equal(raised, 0);
+}
+
+/* A statement that does not add up: to the platform, with its figures;
+ * no payment anomaly of its entries (they were not reconciled). */
+static void
+test_statement_integrity(void **state)
+{
+	(void)state;
+	order("shop-acme", "T-1", "2026-11-25T00:00:00Z", "US", "USD", 10000,
+	    NULL, NULL, NULL);
+	sql("INSERT INTO bank_statement (partner, file_id, record_no,"
+	    " statement_id, message_type, account, currency,"
+	    " opening_balance, closing_balance) VALUES ('bank-boc', %d, 1,"
+	    " '2026/231', 'csv', 'DE001', 'USD', 50000, 50000)",
+	    newfile("bank-boc", "2026-11-26T08:00:00Z"));
+	entry("T1", "credit", "USD", "T-1", 9000, "2026/231");
+	evaluate("2026-11-26T12:00:00Z");
+	assert_string_equal(ask("SELECT subject, recipient, variant, args"
+	    " FROM exception WHERE kind = 'statement_integrity'"),
+	    "bank-boc/2026/231|ops|balance|statement=2026/231\n"
+	    "account=DE001\ncurrency=USD\nbank=Bank of China\n"
+	    "opening:money=USD 50000\ncomputed:money=USD 59000\n"
+	    "closing:money=USD 50000\n"
+	    "reason=closing balance 500.00, entries give 590.00\n;");
+	assert_string_equal(of("partial_payment"), "");
 }
 
 /*
@@ -422,7 +551,7 @@ test_refund_national_day(void **state)
 	evaluate("2026-10-20T00:00:00Z");
 	assert_int_equal(raised + resolved, 0);
 	/* the refund is paid: resolved */
-	entry("RF-1", "debit", "R-1", 128000);
+	entry("RF-1", "debit", "CNY", "R-1", 128000, NULL);
 	evaluate("2026-10-21T00:00:00Z");
 	assert_int_equal(resolved, 1);
 	assert_string_equal(of("refund_overdue"),
@@ -524,13 +653,12 @@ test_delivery_failure(void **state)
 
 /* A carrier file received at rx with events "waybill,code,status,time". */
 static void
-carrier_file(int id, const char *rx, const char *const *ev)
+carrier_file(const char *rx, const char *const *ev)
 {
 	char w[64], c[64], s_[64], t[64];
+	int id;
 
-	sql("INSERT INTO inbound_file (id, partner, name, sha256, size,"
-	    " status, received_at) VALUES (%d, 'sf-express', 't%d.csv',"
-	    " 'h%d', 1, 'applied', '%s')", id, id, id, rx);
+	id = newfile("sf-express", rx);
 	for (; *ev; ev++) {
 		assert_int_equal(sscanf(*ev, "%63[^,],%63[^,],%63[^,],%63s",
 		    w, c, s_, t), 4);
@@ -562,7 +690,7 @@ test_feed_timeliness(void **state)
 	with_tracking = 1;
 	sql("INSERT INTO partner VALUES ('sf-express', 'carrier',"
 	    " 'SF Express', 'zh', 'Asia/Shanghai')");
-	carrier_file(10, "2026-11-27T01:00:00Z", late);
+	carrier_file("2026-11-27T01:00:00Z", late);
 	evaluate("2026-11-27T01:30:00Z");
 	assert_string_equal(ask("SELECT subject, recipient, variant, args"
 	    " FROM exception WHERE kind = 'feed_timeliness'"),
@@ -572,7 +700,7 @@ test_feed_timeliness(void **state)
 	evaluate("2026-11-27T01:30:00Z");
 	assert_int_equal(raised + resolved, 0);
 
-	carrier_file(11, "2026-11-27T03:00:00Z", timely);
+	carrier_file("2026-11-27T03:00:00Z", timely);
 	evaluate("2026-11-27T04:00:00Z");
 	assert_int_equal(resolved, 1);
 	assert_string_equal(of("feed_timeliness"),
@@ -603,7 +731,7 @@ test_print(void **state)
 	order("shop-acme", "U-2", "2026-11-20T02:00:00Z", "US", "USD", 5998,
 	    NULL, NULL, NULL);
 	evaluate("2026-11-26T02:00:00Z");
-	entry("E-1", "credit", "U-1", 5998);
+	entry("E-1", "credit", "USD", "U-1", 5998, NULL);
 	evaluate("2026-11-26T03:00:00Z");
 	assert_non_null(fp = open_memstream(&buf, &len));
 	assert_int_equal(exceptions_print(st, 1, "unpaid_order", 1, fp), 0);
@@ -632,6 +760,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_customs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unpaid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_payments, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_statement_integrity,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refund_national_day,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refund_spring_festival,
