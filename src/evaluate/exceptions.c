@@ -146,7 +146,11 @@ hold(void *arg, struct store_exc *x)
 		} else
 			x->args = args;
 	} else if (strcmp(x->kind, "unpaid_order") == 0) {
-		snprintf(num, sizeof num, "%d", ctx->cfg->eval.unpaid_days);
+		/* whole days since the order, at detection */
+		if (parse_utc(x->since, &t) == -1)
+			return 0;
+		snprintf(num, sizeof num, "%lld",
+		    (long long)((ctx->now - t) / 86400));
 		x->args = args = args_plus(x->args, "days", num);
 	} else if (strcmp(x->kind, "refund_overdue") == 0) {
 		/* updated_at of a refunded or returned order is the

@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "config/config.h"
+#include "emit/emit.h"
 #include "evaluate/exceptions.h"
 #include "evaluate/recon.h"
 #include "evaluate/tracking.h"
@@ -91,6 +92,12 @@ setup(void **state)
 		fprintf(stderr, "store_open: %s\n", err);
 		return -1;
 	}
+	snprintf(path, sizeof path, "%s/outbox", fixture_dir);
+	if (mkdir(path, 0700) == -1)
+		return -1;
+	for (i = 0; i < cfg->npartners; i++)
+		if (mkdir(cfg->partners[i].outbox, 0700) == -1)
+			return -1;
 	/* as every command does at start */
 	for (i = 0; i < cfg->npartners; i++)
 		if (store_partner_put(st, cfg->partners[i].id,
@@ -717,6 +724,153 @@ test_feed_timeliness(void **state)
 	with_tracking = 0;
 }
 
+/* The whole of a file under the scratch folder ("" if none); static. */
+static const char *
+slurp(const char *rel)
+{
+	static char buf[65536];
+	char path[4200];
+	size_t n;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/%s", fixture_dir, rel);
+	buf[0] = '\0';
+	if ((fp = fopen(path, "rb")) == NULL)
+		return buf;
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* Emit every partner's notices at now, as emit_run does. */
+static unsigned long
+emit_notices(const char *now)
+{
+	const struct outspec *spec;
+	struct emit *em;
+	unsigned long files;
+	int64_t t;
+	char err[128];
+	size_t i;
+
+	assert_int_equal(timeparse_parse(now, strlen(now), NULL, "UTC", &t,
+	    NULL, err, sizeof err), 0);
+	assert_non_null(em = emit_new(cfg, st, t));
+	for (i = 0; i < cfg->npartners; i++)
+		if ((spec = config_output(&cfg->partners[i], "notice")) != NULL)
+			assert_int_equal(exceptions_emit(em, &cfg->partners[i],
+			    spec), 0);
+	files = emit_summary(em)->files;
+	emit_free(em);
+	return files;
+}
+
+/* Does the file hold the text? */
+static void
+holds(const char *file, const char *text)
+{
+	const char *got = slurp(file);
+
+	if (strstr(got, text) == NULL)
+		fail_msg("%s lacks\n  %s\ngot\n%s", file, text, got);
+}
+
+/*
+ * Notices: one file per recipient with what it was not told yet, in
+ * its locale and zone, every placeholder filled; money with its
+ * currency's exponent (JPY 0, KWD 3); the buyer's notice in the
+ * buyer's locale; a provisional deadline says so; a rerun writes
+ * nothing; an exception resolved before its notice is never sent.
+ */
+static void
+test_notices(void **state)
+{
+	(void)state;
+	/* shop-acme (zh, Shanghai): a parcel lost on its way to Taiwan,
+	 * and an order in yen unpaid */
+	order("shop-acme", "N-1", "2026-11-20T01:00:00Z", "TW", "TWD", 99900,
+	    "SF11", NULL, NULL);
+	event("SF11", "648", "lost", "2026-11-26T16:30:00Z");
+	order("shop-acme", "N-2", "2026-11-20T01:00:00Z", "JP", "JPY", 1234567,
+	    NULL, "pending", "2026-11-20T01:00:00Z");
+	/* shop-uk (en, London): a refund in dinars overdue past Spring
+	 * Festival 2027 (provisional) */
+	order("shop-uk", "N-3", "2027-01-20T02:00:00Z", "KW", "KWD", 1234750,
+	    NULL, "refunded", "2027-02-03T02:00:00Z");
+	evaluate("2027-02-21T00:00:00Z");
+	assert_string_equal(ask("SELECT kind || ' ' || subject FROM exception"
+	    " WHERE kind <> 'unpaid_order' OR subject = 'N-2'"
+	    " ORDER BY kind, subject"),
+	    "lost SF11;refund_overdue N-3;unpaid_order N-2;");
+
+	assert_int_equal(emit_notices("2027-02-21T00:00:00Z"), 2);
+	/* the merchant, in Chinese, times in Shanghai */
+	holds("outbox/shop-acme/notices-shop-acme-000001.jsonl",
+	    "{\"kind\":\"lost\",\"subject\":\"SF11\","
+	    "\"partner\":\"shop-acme\",\"locale\":\"zh\","
+	    "\"detected_at\":\"2027-02-21T00:00:00Z\",\"deadline_at\":null,"
+	    "\"title\":\"包裹丢失：运单 SF11（订单 N-1）\","
+	    "\"text\":\"ACME Trading (深圳) Co.，您好：\\n\\nSF反馈订单 N-1 "
+	    "的运单 SF11 已丢失，最后一次扫描为 2026-11-27 00:30 (UTC+08:00) "
+	    "于Shenzhen。");
+	/* the buyer in Taiwan, in Chinese, through the merchant */
+	holds("outbox/shop-acme/notices-shop-acme-000001.jsonl",
+	    "\"title\":\"关于您的订单 N-1：包裹在运输途中丢失\","
+	    "\"text\":\"尊敬的Buyer N-1，您好：\\n\\n非常抱歉地通知您");
+	holds("outbox/shop-acme/notices-shop-acme-000001.jsonl",
+	    "订单 N-2（金额 JPY 1,234,567，下单时间 2026-11-20）已 92 天未收到"
+	    "付款。");
+	/* the other merchant, in English, London time; a provisional
+	 * deadline */
+	holds("outbox/shop-uk/notices-shop-uk-000001.jsonl",
+	    "{\"kind\":\"refund_overdue\",\"subject\":\"N-3\","
+	    "\"partner\":\"shop-uk\",\"locale\":\"en\","
+	    "\"detected_at\":\"2027-02-21T00:00:00Z\","
+	    "\"deadline_at\":\"2027-02-20T16:00:00Z\","
+	    "\"title\":\"Refund for order N-3 is overdue\","
+	    "\"text\":\"Dear Brit Goods Ltd,\\n\\nThe refund of "
+	    "KWD 1,234.750 for order N-3, requested on 2027-02-03, has not been"
+	    " completed within 7 working days (it was due by 2027-02-20 "
+	    "(provisional: this date depends on a public holiday arrangement "
+	    "that has not been published yet)).");
+	holds("outbox/shop-uk/notices-shop-uk-000001.jsonl",
+	    "please complete it without delay.\\n\\nThis notice was sent "
+	    "automatically by the platform's operations team.");
+	/* no buyer notice for a refund; nothing left unfilled */
+	assert_null(strstr(slurp("outbox/shop-uk/notices-shop-uk-000001.jsonl"),
+	    "Dear Buyer"));
+	assert_null(strstr(slurp("outbox/shop-acme/notices-shop-acme-000001"
+	    ".jsonl"), "{"
+	    "order}"));
+	assert_string_equal(ask("SELECT DISTINCT status || ' ' || notified_at"
+	    " FROM exception WHERE recipient IN ('shop-acme', 'shop-uk')"),
+	    "notified 2027-02-21T00:00:00Z;");
+
+	/* a rerun: nothing to tell */
+	evaluate("2027-02-21T00:00:00Z");
+	assert_int_equal(emit_notices("2027-02-21T00:00:00Z"), 0);
+
+	/* raised and resolved between two emits: never sent */
+	event("SF11", "44", "out_for_delivery", "2027-02-21T01:00:00Z");
+	event("SF11", "33", "exception", "2027-02-21T01:00:00Z");
+	order("shop-acme", "N-4", "2027-02-10T01:00:00Z", "US", "USD", 100,
+	    "SF12", NULL, NULL);
+	event("SF12", "648", "lost", "2027-02-21T02:00:00Z");
+	evaluate("2027-02-21T03:00:00Z");
+	event("SF12", "80", "delivered", "2027-02-21T04:00:00Z");
+	evaluate("2027-02-21T05:00:00Z");
+	assert_string_equal(ask("SELECT subject, status FROM exception"
+	    " WHERE kind = 'lost' ORDER BY subject"),
+	    "SF11|resolved;SF12|resolved;");
+	/* only the unpaid N-4 is new (the lost SF12 resolved unsent) */
+	assert_int_equal(emit_notices("2027-02-21T05:00:00Z"), 1);
+	assert_null(strstr(slurp("outbox/shop-acme/notices-shop-acme-000002"
+	    ".jsonl"), "SF12"));
+	holds("outbox/shop-acme/notices-shop-acme-000002.jsonl",
+	    "\"subject\":\"N-4\"");
+}
+
 /* The listing: every exception or the open ones of a kind; CSV. */
 static void
 test_print(void **state)
@@ -773,6 +927,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_feed_timeliness, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print, setup, teardown),
 	};
 

@@ -1,0 +1,87 @@
+# Exceptions and notices from sample files through run --once: the
+# exceptions raised (dump), the notices JSON Lines of the merchant (zh,
+# with the buyers' notices in en and zh) and of the platform, byte for
+# byte; a rerun emits nothing; a later batch whose tracking event
+# clears a delay resolves it and tells nobody again.
+#
+# Data (tests/e2e/data/exceptions): batch0 at 2026-11-25T11:00Z brings
+# two orders (to the US and HK) and their first scans; batch1 at $NOW
+# an old unpaid order, a parcel lost and a lamp out of stock with an
+# order open, while the US parcel has been silent for 40 h (the home's
+# limit for the US: 24 h); batch2 at 2026-11-27T12:00Z the US parcel's
+# next scan.
+. tests/e2e/lib.sh
+plan 18
+
+D=$TOP/tests/e2e/data/exceptions
+H=$T/h
+home "$H"
+echo "delay-hours US 24" >> "$H/etc/crossdock.conf"
+
+# run HOME AT: one batch at clock AT
+run_at() {
+	_save=$NOW; NOW=$2
+	cx "$1" run --once > "$T/run.out" 2> "$T/run.err"
+	_rc=$?
+	NOW=$_save
+	[ "$_rc" = 0 ] || command_failed "run --once at $2 exited $_rc"
+	return $_rc
+}
+# the exception lines of the canonical dump
+exceptions() { cxo "$1" dump | grep '^exception|'; }
+outfiles() { (cd "$1/outbox" && find . -type f | sort); }
+
+cp -R "$D/batch0/." "$H/inbox/"
+run_at "$H" 2026-11-25T11:00:00Z
+eq "batch0: no exception yet" "$(sq "$H" 'SELECT count(*) FROM exception')" 0
+eq "batch0: no notice file" "$(outfiles "$H" | grep -c notices)" 0
+
+cp -R "$D/batch1/." "$H/inbox/"
+run_at "$H" "$NOW"
+has "batch1: four exceptions raised" "$(cat "$T/run.out")" \
+    "exceptions_raised=4 exceptions_resolved=0"
+eq "batch1: the exceptions, each once, notified in the batch's files" \
+    "$(exceptions "$H")" "$(cat "$D/expected/exceptions-1.txt")"
+check "batch1: the merchant's notices (zh, buyers in en and zh), byte for byte" \
+    cmp "$H/outbox/shop-acme/notices-shop-acme-000001.jsonl" \
+    "$D/expected/notices-shop-acme-000001.jsonl"
+check "batch1: the platform's notice (stock), byte for byte" \
+    cmp "$H/outbox/platform/notices-platform-000001.jsonl" \
+    "$D/expected/notices-platform-000001.jsonl"
+eq "batch1: the outbox" "$(outfiles "$H" | tr '\n' ' ')" \
+    "./platform/notices-platform-000001.jsonl ./shop-acme/notices-shop-acme-000001.jsonl ./shop-acme/tracking-000001.csv ./shop-acme/tracking-000002.csv "
+eq "batch1: the notice files are in the outbound ledger" \
+    "$(sq "$H" "SELECT partner || ' ' || name || ' ' || status FROM outbound_file WHERE name LIKE 'notices-%' ORDER BY id")" \
+    "shop-acme notices-shop-acme-000001.jsonl delivered
+platform notices-platform-000001.jsonl delivered"
+
+before=$(exceptions "$H")
+run_at "$H" "$NOW"
+has "rerun: nothing raised or resolved" "$(cat "$T/run.out")" \
+    "exceptions_raised=0 exceptions_resolved=0"
+has "rerun: no file emitted" "$(cat "$T/run.out")" "emit files=0"
+eq "rerun: the exceptions unchanged" "$(exceptions "$H")" "$before"
+
+cp -R "$D/batch2/." "$H/inbox/"
+run_at "$H" 2026-11-27T12:00:00Z
+has "batch2: the delay resolved" "$(cat "$T/run.out")" \
+    "exceptions_raised=0 exceptions_resolved=1"
+eq "batch2: its resolution time" \
+    "$(sq "$H" "SELECT status || ' ' || resolved_at FROM exception WHERE kind = 'delay'")" \
+    "resolved 2026-11-27T12:00:00Z"
+eq "batch2: the others still notified" \
+    "$(sq "$H" "SELECT kind || ' ' || status FROM exception WHERE kind <> 'delay' ORDER BY kind")" \
+    "lost notified
+stockout_open_orders notified
+unpaid_order notified"
+eq "batch2: no new notice file (a resolution is not a notice)" \
+    "$(outfiles "$H" | grep -c notices)" 2
+eq "batch2: the exceptions" "$(exceptions "$H")" \
+    "$(cat "$D/expected/exceptions-2.txt")"
+
+run_at "$H" 2026-11-27T12:00:00Z
+has "batch2 rerun: nothing raised or resolved" "$(cat "$T/run.out")" \
+    "exceptions_raised=0 exceptions_resolved=0"
+has "batch2 rerun: no file emitted" "$(cat "$T/run.out")" "emit files=0"
+
+done_testing
