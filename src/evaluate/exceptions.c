@@ -75,7 +75,6 @@ struct eval {
 	const struct kind	*k;
 	const struct calendar	*cal;	/* refund_overdue */
 	const char		*platform;
-	unsigned long		 skipped;
 };
 
 static int
@@ -89,11 +88,25 @@ parse_utc(const char *s, int64_t *t)
 	    sizeof err);
 }
 
-/* args with one more "name=value" line; caller frees. */
-static char *
-args_plus(const char *args, const char *name, const char *value)
+/* A placeholder the evaluation adds to what the store found: x->args
+ * becomes a copy with one more line, owned by *own (freed first). */
+static void
+add_text(struct store_exc *x, char **own, const char *name, const char *v)
 {
-	return xasprintf("%s%s=%s\n", args ? args : "", name, value);
+	char *s;
+
+	s = xasprintf("%s%s=%s\n", x->args ? x->args : "", name, v);
+	free(*own);
+	x->args = *own = s;
+}
+
+static void
+add(struct store_exc *x, char **own, const char *name, long long v)
+{
+	char num[32];
+
+	snprintf(num, sizeof num, "%lld", v);
+	add_text(x, own, name, num);
 }
 
 static int
@@ -101,11 +114,12 @@ hold(void *arg, struct store_exc *x)
 {
 	struct eval *ev = arg;
 	const struct eval_ctx *ctx = ev->ctx;
-	char iso[21], num[32], due_s[11], err[256];
-	char *args = NULL;
-	int64_t t, deadline;
+	const struct eval_cfg *e = &ctx->cfg->eval;
+	char iso[21], day[11], err[256];
+	char *own = NULL;
+	int64_t t = 0, deadline;
 	int32_t due;
-	int hours, prov = 0, rc;
+	int prov = 0, rc;
 
 	switch (ev->k->to) {
 	case TO_MERCHANT:
@@ -119,69 +133,52 @@ hold(void *arg, struct store_exc *x)
 		x->recipient = ev->platform;
 		break;
 	}
-	if (!ev->k->buyer || x->recipient == NULL ||
-	    x->recipient == ev->platform)
+	if (!ev->k->buyer || x->partner == NULL || x->recipient != x->partner)
 		x->buyer_locale = NULL;
+	if (x->since && parse_utc(x->since, &t) == -1)
+		return 0;	/* the store holds only UTC times */
 
 	if (strcmp(x->kind, "delay") == 0) {
 		/* no event for the limit of the destination country */
-		hours = config_delay_hours(ctx->cfg, x->country);
-		if (parse_utc(x->since, &t) == -1 ||
-		    ctx->now - t < (int64_t)hours * 3600)
+		if (ctx->now - t <
+		    (int64_t)config_delay_hours(ctx->cfg, x->country) * 3600)
 			return 0;
-		snprintf(num, sizeof num, "%lld",
-		    (long long)((ctx->now - t) / 3600));
-		x->args = args = args_plus(x->args, "hours", num);
+		add(x, &own, "hours", (ctx->now - t) / 3600);
 	} else if (strcmp(x->kind, "feed_timeliness") == 0) {
-		snprintf(num, sizeof num, "%d", strcmp(x->variant, "late") == 0 ?
-		    ctx->cfg->eval.lag_hours : ctx->cfg->eval.silence_hours);
-		args = args_plus(x->args, "limit_hours", num);
-		if (strcmp(x->variant, "silent") == 0 &&
-		    parse_utc(x->since, &t) == 0) {
-			snprintf(num, sizeof num, "%lld",
-			    (long long)((ctx->now - t) / 3600));
-			x->args = args_plus(args, "hours", num);
-			free(args);
-			args = (char *)x->args;
-		} else
-			x->args = args;
+		if (strcmp(x->variant, "late") == 0)
+			add(x, &own, "limit_hours", e->lag_hours);
+		else {
+			add(x, &own, "limit_hours", e->silence_hours);
+			add(x, &own, "hours", (ctx->now - t) / 3600);
+		}
 	} else if (strcmp(x->kind, "unpaid_order") == 0) {
 		/* whole days since the order, at detection */
-		if (parse_utc(x->since, &t) == -1)
-			return 0;
-		snprintf(num, sizeof num, "%lld",
-		    (long long)((ctx->now - t) / 86400));
-		x->args = args = args_plus(x->args, "days", num);
+		add(x, &own, "days", (ctx->now - t) / 86400);
 	} else if (strcmp(x->kind, "refund_overdue") == 0) {
 		/* updated_at of a refunded or returned order is the
-		 * request; due by the end of the n-th working day after */
-		if (parse_utc(x->since, &t) == -1)
-			return 0;
+		 * request; due by the end of the n-th working day after it
+		 * in the work calendar's zone */
 		if (calendar_add_workdays_utc(ev->cal, NULL, t,
-		    ctx->cfg->eval.refund_workdays, &due, &deadline, &prov,
-		    err, sizeof err) == -1) {
+		    e->refund_workdays, &due, &deadline, &prov, err,
+		    sizeof err) == -1) {
 			log_warn("exceptions refund-deadline-unknown order=%s "
 			    "requested=%s calendar=%s error=\"%s\"",
 			    x->order_no, x->since, calendar_country(ev->cal),
 			    err);
-			ev->skipped++;
 			return 0;
 		}
 		if (ctx->now < deadline)
 			return 0;
 		timeparse_format_utc(deadline, iso);
-		calendar_date_format(due, due_s);
 		x->deadline_at = iso;
 		x->provisional = prov;
-		snprintf(num, sizeof num, "%d",
-		    ctx->cfg->eval.refund_workdays);
-		args = args_plus(x->args, "working_days", num);
-		x->args = args_plus(args, "deadline", due_s);
-		free(args);
-		args = (char *)x->args;
+		add(x, &own, "working_days", e->refund_workdays);
+		/* the due date, as it is (a local date) */
+		calendar_date_format(due, day);
+		add_text(x, &own, "deadline", day);
 	}
 	rc = store_exception_hold(ctx->store, x);
-	free(args);
+	free(own);
 	return rc;
 }
 
@@ -242,6 +239,7 @@ struct render {
 	const struct catalog	*cat;
 	const char		*locale;
 	const char		*zone;
+	char			*note;		/* a provisional deadline's */
 	struct catalog_arg	 a[MAXARGS];
 	char			*own[MAXARGS];
 	size_t			 n;
@@ -255,6 +253,8 @@ render_reset(struct render *r)
 	for (i = 0; i < r->n; i++)
 		free(r->own[i]);
 	r->n = 0;
+	free(r->note);
+	r->note = NULL;
 }
 
 static const char *
@@ -268,21 +268,6 @@ render_get(const struct render *r, const char *name)
 	return NULL;
 }
 
-/* Add name = value (owned) unless name has a value already. */
-static void
-render_put(struct render *r, const char *name, char *value)
-{
-	if (value == NULL || value[0] == '\0' || r->n == MAXARGS ||
-	    render_get(r, name) != NULL) {
-		free(value);
-		return;
-	}
-	r->own[r->n] = value;
-	r->a[r->n].name = value + strlen(value) + 1;
-	r->a[r->n].value = value;
-	r->n++;
-}
-
 /* value and name in one allocation: "value\0name\0". */
 static char *
 pair(const char *value, size_t vlen, const char *name, size_t nlen)
@@ -294,6 +279,30 @@ pair(const char *value, size_t vlen, const char *name, size_t nlen)
 	memcpy(p + vlen + 1, name, nlen);
 	p[vlen + 1 + nlen] = '\0';
 	return p;
+}
+
+/* Add name = value (owned) unless name has a value already; a
+ * provisional deadline says so. */
+static void
+render_put(struct render *r, const char *name, char *value)
+{
+	char *v;
+
+	if (value == NULL || value[0] == '\0' || r->n == MAXARGS ||
+	    render_get(r, name) != NULL) {
+		free(value);
+		return;
+	}
+	if (r->note && strcmp(name, "deadline") == 0) {
+		v = xasprintf("%s %s", value, r->note);
+		free(value);
+		value = pair(v, strlen(v), name, strlen(name));
+		free(v);
+	}
+	r->own[r->n] = value;
+	r->a[r->n].name = value + strlen(value) + 1;
+	r->a[r->n].value = value;
+	r->n++;
 }
 
 static void
@@ -450,6 +459,8 @@ render(struct render *r, const struct partner *to, const struct store_exc *x,
 
 	*title = *body = NULL;
 	render_reset(r);
+	r->note = x->provisional ? catalog_format(r->cat, r->locale,
+	    "common.deadline_provisional", NULL, 0, NULL, 0) : NULL;
 	render_args(r, x->args);
 	put(r, "order", x->order_no);
 	put(r, "waybill", x->waybill);
@@ -462,20 +473,6 @@ render(struct render *r, const struct partner *to, const struct store_exc *x,
 	if (x->deadline_at && render_get(r, "deadline") == NULL) {
 		s = fmt_time(x->deadline_at, r->zone, 0);
 		put(r, "deadline", s);
-		free(s);
-	}
-	if (x->provisional && (s = catalog_format(r->cat, r->locale,
-	    "common.deadline_provisional", NULL, 0, NULL, 0)) != NULL) {
-		for (i = 0; i < r->n; i++)
-			if (strcmp(r->a[i].name, "deadline") == 0) {
-				char *v = xasprintf("%s %s", r->a[i].value, s);
-
-				free(r->own[i]);
-				r->own[i] = pair(v, strlen(v), "deadline", 8);
-				r->a[i].value = r->own[i];
-				r->a[i].name = r->own[i] + strlen(v) + 1;
-				free(v);
-			}
 		free(s);
 	}
 	unknown = NULL;
@@ -627,6 +624,14 @@ done(void *arg, struct store *s, int64_t outbound_id)
 	    outbound_id, emit_now_iso(b->em));
 }
 
+static int
+count(void *arg, struct store_exc *x)
+{
+	(void)x;
+	(*(unsigned long *)arg)++;
+	return 0;
+}
+
 int
 exceptions_emit(struct emit *em, const struct partner *to,
     const struct outspec *spec)
@@ -635,13 +640,19 @@ exceptions_emit(struct emit *em, const struct partner *to,
 	struct store *s = emit_store(em);
 	struct emit_job job;
 	struct batch b;
+	unsigned long n = 0;
 	char name[256];
 	size_t i, c;
 	int rc = -1;
 
 	if (cfg->cat == NULL) {
-		log_error("exceptions notice-failed partner=%s error=\"no "
-		    "message catalogue configured (catalog)\"", to->id);
+		/* nothing to say needs no words */
+		if ((rc = store_exception_due(s, to->id, count, &n)) != 0 ||
+		    n == 0)
+			return rc == 0 ? 0 : -1;
+		log_error("exceptions notice-failed partner=%s due=%lu "
+		    "error=\"no message catalogue configured (catalog)\"",
+		    to->id, n);
 		return -1;
 	}
 	memset(&b, 0, sizeof b);
