@@ -8,12 +8,19 @@
  * and holds the rows it keeps; settling the kind then raises what is
  * new and resolves what is gone (store_exception.c, invariants 1-3).
  *
- * Recipients: parcels, customs, unpaid orders and refunds go to the
- * order's merchant (orders.partner), parcels also to its buyer through
- * the merchant (zh for buyers in CN, HK, MO and TW, en otherwise);
- * stock, delivery failures and customs receipts no order claims go to
- * the platform partner (config_platform), or to nobody when there is
- * none: then they are listed but never sent.
+ * Kinds and recipients (the kinds table below): parcels (delay, lost,
+ * returned), customs (hold, rejection), payments of an order (amount
+ * mismatch, part, over-, duplicate payment, payment for a cancelled
+ * order), unpaid orders and overdue refunds go to the order's merchant
+ * (orders.partner); parcels and customs also to its buyer through the
+ * merchant (zh for buyers in CN, HK, MO and TW, en otherwise).  Unknown
+ * payments, statements that do not add up, stock, late or silent
+ * carrier feeds, delivery failures and customs receipts no order
+ * claims go to the platform partner (config_platform), or to nobody
+ * when there is none: then they are listed but never sent.  A delay is
+ * "no event for the destination's delay-hours"; orders carry no
+ * promised date, so the catalogue's "past the promised date" variant
+ * is never raised.
  *
  * Notices: one file per recipient and batch holds every exception not
  * yet notified to it (an exception resolved before its notice was
@@ -110,7 +117,7 @@ add(struct store_exc *x, char **own, const char *name, long long v)
 }
 
 static int
-hold(void *arg, struct store_exc *x)
+hold(void *arg, struct store_exc_set *set, struct store_exc *x)
 {
 	struct eval *ev = arg;
 	const struct eval_ctx *ctx = ev->ctx;
@@ -177,7 +184,7 @@ hold(void *arg, struct store_exc *x)
 		calendar_date_format(due, day);
 		add_text(x, &own, "deadline", day);
 	}
-	rc = store_exception_hold(ctx->store, x);
+	rc = store_exception_put(set, x);
 	free(own);
 	return rc;
 }
@@ -204,7 +211,8 @@ exceptions_evaluate(const struct eval_ctx *ctx, struct evaluate_summary *sum)
 			 * calendar; no calendars at all: no deadline */
 			continue;
 		}
-		if (store_exception_scan(ctx->store, ev.k->name, hold, &ev) != 0)
+		if (store_exception_scan(ctx->store, ev.k->name, hold,
+		    &ev) != 0)
 			return -1;
 		if (store_exception_settle(ctx->store, ev.k->name,
 		    ctx->now_iso, &raised, &resolved) == -1)
@@ -239,7 +247,7 @@ struct render {
 	const struct catalog	*cat;
 	const char		*locale;
 	const char		*zone;
-	char			*note;		/* a provisional deadline's */
+	char			*note;	/* a provisional deadline's */
 	struct catalog_arg	 a[MAXARGS];
 	char			*own[MAXARGS];
 	size_t			 n;
@@ -528,7 +536,7 @@ render(struct render *r, const struct partner *to, const struct store_exc *x,
 #define NOTICE_COLS 13
 
 struct notice {
-	char		*s[NOTICE_COLS];	/* owned texts, NULL: NULL */
+	char		*s[NOTICE_COLS];	/* owned; NULL: NULL */
 	int64_t		 id;
 };
 

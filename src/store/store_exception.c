@@ -342,20 +342,59 @@ args_of(sqlite3_stmt *st, int first)
 	return out;
 }
 
+/* The current set of a kind as a scan builds it. */
+struct store_exc_set {
+	struct store	*s;
+	sqlite3_stmt	*ins;
+};
+
 int
-store_exception_scan(struct store *s, const char *kind, store_exc_cb cb,
-    void *arg)
+store_exception_put(struct store_exc_set *set, const struct store_exc *x)
 {
+	sqlite3_stmt *ins = set->ins;
+	int rc;
+
+	sqlite3_reset(ins);
+	store_bind_text(ins, 1, x->kind);
+	store_bind_text(ins, 2, x->subject);
+	store_bind_text(ins, 3, x->partner);
+	store_bind_text(ins, 4, x->recipient);
+	store_bind_text(ins, 5, x->order_no);
+	store_bind_text(ins, 6, x->waybill);
+	store_bind_text(ins, 7, x->variant);
+	store_bind_text(ins, 8, x->detail);
+	store_bind_text(ins, 9, x->deadline_at);
+	sqlite3_bind_int(ins, 10, x->provisional != 0);
+	store_bind_text(ins, 11, x->buyer_locale);
+	store_bind_text(ins, 12, x->args);
+	rc = sqlite3_step(ins);
+	/* no statement keeps pointers past the step */
+	sqlite3_clear_bindings(ins);
+	if (rc != SQLITE_DONE)
+		return store_report(set->s, "step", "table", "exception_now");
+	return 0;
+}
+
+int
+store_exception_scan(struct store *s, const char *kind,
+    store_exc_scan_cb cb, void *arg)
+{
+	struct store_exc_set set = { s, NULL };
 	const struct scan *sc;
 	struct store_exc x;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	char *args;
-	int rc, ret = 0;
+	int rc, ret = -1;
 
 	if ((sc = scan_find(kind)) == NULL)
 		return 0;
-	if (store_prep(s, &st, sc->sql) == -1)
-		return -1;
+	if (store_exec(s, now_table) == -1 ||
+	    store_prep(s, &set.ins, "INSERT INTO exception_now (kind,"
+	    " subject, partner, recipient, order_no, waybill, variant,"
+	    " detail, deadline_at, provisional, buyer_locale, args)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING") == -1 ||
+	    store_prep(s, &st, sc->sql) == -1)
+		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&x, 0, sizeof x);
 		x.kind = sc->kind;
@@ -369,47 +408,20 @@ store_exception_scan(struct store *s, const char *kind, store_exc_cb cb,
 		x.country = col(st, 7);
 		x.since = col(st, 8);
 		x.args = args = args_of(st, 9);
-		ret = cb(arg, &x);
+		rc = cb(arg, &set, &x);
 		free(args);
-		if (ret != 0)
-			break;
+		if (rc != 0)
+			goto out;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = store_report(s, "step", "exception", kind);
+	if (rc != SQLITE_DONE) {
+		store_report(s, "step", "exception", kind);
+		goto out;
+	}
+	ret = 0;
+ out:
 	sqlite3_finalize(st);
+	sqlite3_finalize(set.ins);
 	return ret;
-}
-
-int
-store_exception_hold(struct store *s, const struct store_exc *x)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (store_exec(s, now_table) == -1)
-		return -1;
-	if (store_prep(s, &st, "INSERT INTO exception_now (kind, subject,"
-	    " partner, recipient, order_no, waybill, variant, detail,"
-	    " deadline_at, provisional, buyer_locale, args)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING") == -1)
-		return -1;
-	store_bind_text(st, 1, x->kind);
-	store_bind_text(st, 2, x->subject);
-	store_bind_text(st, 3, x->partner);
-	store_bind_text(st, 4, x->recipient);
-	store_bind_text(st, 5, x->order_no);
-	store_bind_text(st, 6, x->waybill);
-	store_bind_text(st, 7, x->variant);
-	store_bind_text(st, 8, x->detail);
-	store_bind_text(st, 9, x->deadline_at);
-	sqlite3_bind_int(st, 10, x->provisional != 0);
-	store_bind_text(st, 11, x->buyer_locale);
-	store_bind_text(st, 12, x->args);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_report(s, "step", "table", "exception_now");
-	return 0;
 }
 
 /* Run sql with text parameters; *changes the rows it changed. */

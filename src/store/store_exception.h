@@ -25,19 +25,19 @@ struct store_exc {
 	int64_t		 id;		/* listings and notices */
 	const char	*kind;
 	const char	*subject;	/* what it is about (order, waybill,
-					   "warehouse/sku", "partner/file") */
-	const char	*partner;	/* the party it concerns (a merchant,
-					   a warehouse, the partner of a file) */
+					   warehouse/sku, partner/file) */
+	const char	*partner;	/* the party it concerns (merchant,
+					   warehouse, the file's partner) */
 	const char	*recipient;	/* who is told; NULL: nobody */
 	const char	*order_no;
 	const char	*waybill;
-	const char	*variant;	/* body variant ("no_scan") or NULL */
+	const char	*variant;	/* body variant ("late"), NULL */
 	const char	*detail;	/* one line for listings */
 	const char	*deadline_at;	/* UTC, or NULL */
-	int		 provisional;	/* the deadline rests on a provisional
-					   calendar */
-	const char	*buyer_locale;	/* parcel kinds with an order: "zh" or
-					   "en"; NULL: no buyer notice */
+	int		 provisional;	/* the deadline rests on a
+					   provisional calendar */
+	const char	*buyer_locale;	/* "zh" or "en": a buyer notice
+					   too; NULL: none */
 	const char	*args;		/* "name[:type]=value\n"... */
 	/* scans only */
 	const char	*country;	/* the parcel's destination */
@@ -47,11 +47,19 @@ struct store_exc {
 	const char	*detected_at;
 	const char	*notified_at;
 	const char	*resolved_at;
-	const char	*notice_file;	/* the file that carried it, or NULL */
+	const char	*notice_file;	/* the file that carried it */
 };
 
-/* 0 to go on, anything else stops the walk (and is returned). */
+/* Walks (due, each): 0 to go on, anything else stops the walk and is
+ * returned. */
 typedef int (*store_exc_cb)(void *arg, struct store_exc *);
+
+/* The current set of a kind, as a scan builds it. */
+struct store_exc_set;
+/* A scan's callback: put x (as it left it) into set, or not; 0 to go
+ * on, -1 to stop. */
+typedef int (*store_exc_scan_cb)(void *arg, struct store_exc_set *set,
+    struct store_exc *x);
 
 /*
  * The condition of kind as it holds now, one row per subject, in
@@ -65,17 +73,18 @@ typedef int (*store_exc_cb)(void *arg, struct store_exc *);
  * (refunds requested, in since, with no refund reconciled; the caller
  * applies the deadline), negative_stock, stockout_open_orders,
  * feed_timeliness (the carrier feeds tracking found late or silent),
- * delivery_failure.  0, -1 on a store failure (logged), or what cb
- * returned.
+ * delivery_failure.  Each row goes to cb, which decides what enters
+ * the kind's current set.  0, or -1 on a store failure (logged) or
+ * when cb stopped.
  */
 int store_exception_scan(struct store *, const char *kind,
-    store_exc_cb cb, void *arg);
+    store_exc_scan_cb cb, void *arg);
 /* Is kind one store_exception_scan knows? */
 int store_exception_scannable(const char *kind);
-
 /* Put one row into the current set of its kind (x->kind); a second
  * row for the same subject is ignored.  0 or -1. */
-int store_exception_hold(struct store *, const struct store_exc *x);
+int store_exception_put(struct store_exc_set *, const struct store_exc *x);
+
 /*
  * Compare the current set of kind with its open exceptions: raise each
  * subject not open yet (detected now), resolve each open one no longer
