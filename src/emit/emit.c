@@ -233,10 +233,10 @@ static void
 refuse(struct emit *em, const struct emit_job *j, const char *file,
     const char *why)
 {
-	char subject[512];
+	char subject[512], esc[1024];
 
 	log_error("emit refused partner=%s file=%s spec=%s error=\"%s\"",
-	    j->to->id, file, j->spec->name, why);
+	    j->to->id, file, j->spec->name, log_esc(esc, sizeof esc, why));
 	snprintf(subject, sizeof subject, "%s/%s", j->to->id, file);
 	if (store_begin(em->store) == 0) {
 		if (store_exception_raise(em->store, "emit_refused", j->to->id,
