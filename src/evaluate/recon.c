@@ -9,7 +9,10 @@
  *
  * An entry's order reference is, in this order:
  *
- *  1. its end-to-end id, unless absent or NOTPROVIDED;
+ *  1. its end-to-end id, unless absent or NOTPROVIDED, or, when the
+ *     bank has order-ref expressions, what they find in it (a payment
+ *     service's own id, "PP-7H2K9Q", names no order: the next rule
+ *     applies);
  *  2. every distinct match of the bank's order-ref expressions in the
  *     remittance text when there are two or more (one payment for
  *     several orders);
@@ -242,8 +245,12 @@ classify(void *arg, const struct store_recon_fact *f,
 	/* the order references (see the top of the file) */
 	n = 0;
 	if (f->end_to_end_id && *f->end_to_end_id &&
-	    strcasecmp(f->end_to_end_id, "NOTPROVIDED") != 0) {
-		n = ref_add(r, 0, f->end_to_end_id, strlen(f->end_to_end_id));
+	    strcasecmp(f->end_to_end_id, "NOTPROVIDED") != 0 &&
+	    (b == NULL || b->nre == 0 ||
+	    (n = refs_scan(r, b, f->end_to_end_id)) > 0)) {
+		if (n == 0)
+			n = ref_add(r, 0, f->end_to_end_id,
+			    strlen(f->end_to_end_id));
 		c->ref_source = "end_to_end_id";
 	} else if ((n = refs_scan(r, b, f->remittance)) >= 2)
 		c->ref_source = "remittance";

@@ -2,14 +2,16 @@
  * store_recon.c — settlement reconciliation in the store (see
  * store_recon.h for the run and its invariants).
  *
- * Entries and orders are paired set-based.  A run's work is in temporary
- * tables: recon_t_dord (order numbers to re-evaluate), recon_t_rx (one
- * row per line of every entry to re-evaluate, with its order and its
- * statement's integrity), recon_t_aff (statements whose report may
- * change), recon_t_cur (their report lines as they are now).  Running
- * sums are windows over an order's payments in (booking_date, bank,
- * entry_ref, seq) order, so they do not depend on the order rows were
- * stored in.
+ * Entries and orders are paired set-based.  The entries to re-evaluate
+ * carry recon_entry.dirty = 1 during a run; small temporary tables hold
+ * the rest of a run's state: recon_t_dord (order numbers to
+ * re-evaluate), recon_t_split (the exactness of split payments),
+ * recon_t_aff (statements whose report may change), recon_t_chg (their
+ * latest version).  Results are written straight into recon_result in
+ * key order (no temporary copy: at a million entries a copy costs as
+ * much as the matching).  Running sums are windows over an order's
+ * payments in (booking_date, bank, entry_ref, seq) order, so they do not
+ * depend on the order rows were stored in.
  *
  * Report versions: recon_report has one row per (bank, statement,
  * version); recon_report_line the lines of each version with line_key
@@ -72,12 +74,12 @@ const char store_recon_schema[] =
 	"  order_partner TEXT, order_no TEXT,"
 	"  expected_amount INTEGER, difference INTEGER, applied INTEGER,"
 	"  outcome TEXT NOT NULL, detail TEXT, suggested_order TEXT,"
+	"  payment INTEGER NOT NULL,"
 	"  PRIMARY KEY (partner, entry_ref, seq));"
-	"CREATE INDEX recon_result_order ON recon_result"
-	"  (order_partner, order_no);"
-	"CREATE INDEX recon_result_statement ON recon_result"
-	"  (partner, statement_id);"
-	"CREATE INDEX recon_result_day ON recon_result(partner, booking_date);"
+	/* only the key: a statement's lines are found through recon_entry,
+	 * an order's are all re-evaluated together */
+	"CREATE INDEX recon_result_unknown ON recon_result(partner, entry_ref)"
+	"  WHERE outcome = 'unknown_payment';"
 	"CREATE TABLE recon_order ("
 	"  order_partner TEXT NOT NULL, order_no TEXT NOT NULL,"
 	"  currency TEXT NOT NULL, total_amount INTEGER,"
@@ -183,8 +185,8 @@ col_text(sqlite3_stmt *st, int i)
 }
 
 static const char *const temps[] = {
-	"recon_t_dord", "recon_t_rx", "recon_t_aff", "recon_t_cur",
-	"recon_t_chg", NULL,
+	"recon_t_dord", "recon_t_split", "recon_t_aff", "recon_t_chg",
+	NULL,
 };
 
 static int
@@ -205,7 +207,7 @@ int
 store_recon_scan(struct store *s, store_recon_class_cb cb, void *arg,
     int64_t *through, unsigned long *n)
 {
-	sqlite3_stmt *sel = NULL, *put = NULL, *del = NULL, *ref = NULL;
+	sqlite3_stmt *sel = NULL, *put = NULL, *ref = NULL;
 	struct store_recon_fact f;
 	struct store_recon_class c;
 	int64_t lo;
@@ -241,10 +243,14 @@ store_recon_scan(struct store *s, store_recon_class_cb cb, void *arg,
 	    " nrefs = excluded.nrefs, tolerance_bp = excluded.tolerance_bp,"
 	    " suggest_from = excluded.suggest_from,"
 	    " suggest_to = excluded.suggest_to, dirty = 1") == -1 ||
-	    store_prep(s, &del, "DELETE FROM recon_ref"
-	    " WHERE partner = ? AND entry_ref = ?") == -1 ||
 	    store_prep(s, &ref, "INSERT INTO recon_ref (partner, entry_ref,"
 	    " seq, ref) VALUES (?,?,?,?)") == -1)
+		goto done;
+	/* the references of changed entries are found again */
+	if (exec_i64(s, "recon_ref", "DELETE FROM recon_ref WHERE"
+	    " (partner, entry_ref) IN (SELECT partner, entry_ref"
+	    "  FROM bank_entry WHERE file_id > ? AND file_id <= ?)", 2, lo,
+	    *through) == -1)
 		goto done;
 	bind_i64(sel, 1, lo);
 	bind_i64(sel, 2, *through);
@@ -284,11 +290,6 @@ store_recon_scan(struct store *s, store_recon_class_cb cb, void *arg,
 		if (step_done(s, put, "recon_entry") == -1)
 			goto done;
 		sqlite3_reset(put);
-		store_bind_text(del, 1, f.partner);
-		store_bind_text(del, 2, f.entry_ref);
-		if (step_done(s, del, "recon_ref") == -1)
-			goto done;
-		sqlite3_reset(del);
 		for (i = 0; i < c.nrefs; i++) {
 			store_bind_text(ref, 1, f.partner);
 			store_bind_text(ref, 2, f.entry_ref);
@@ -308,7 +309,6 @@ store_recon_scan(struct store *s, store_recon_class_cb cb, void *arg,
  done:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(put);
-	sqlite3_finalize(del);
 	sqlite3_finalize(ref);
 	return rc;
 }
@@ -465,49 +465,63 @@ store_recon_statements(struct store *s, int64_t through,
 /*
  * The lines of the entries to re-evaluate, with their orders.  An order
  * number found under several partners (two merchants using the same
- * numbering) goes to the first partner by id.
+ * numbering) goes to the first partner by id.  A split (several
+ * references) is exact when every order is found, open, in the
+ * payment's currency and their totals sum to the payment.
  */
-static const char rx_sql[] =
-	"CREATE TEMP TABLE recon_t_rx AS"
-	" SELECT e.partner, e.entry_ref, coalesce(r.seq, 1) AS seq,"
-	"  e.statement_id, b.file_id, b.record_no, b.booking_date,"
-	"  b.direction, b.currency, b.amount, coalesce(b.fee, 0) AS fee,"
-	"  e.class, e.reason, e.ref_source, e.nrefs,"
-	"  e.tolerance_bp AS bp, r.ref, o.partner AS o_partner,"
-	"  o.order_no, o.currency AS o_currency, o.total_amount AS o_total,"
-	"  coalesce(o.status, '') AS o_status,"
-	"  coalesce(st.integrity, 'unchecked') AS integrity"
-	" FROM recon_entry e"
-	" JOIN bank_entry b ON b.partner = e.partner"
-	"  AND b.entry_ref = e.entry_ref"
-	" LEFT JOIN recon_ref r ON r.partner = e.partner"
-	"  AND r.entry_ref = e.entry_ref"
-	" LEFT JOIN orders o ON o.order_no = r.ref AND o.partner ="
-	"  (SELECT min(o2.partner) FROM orders o2 WHERE o2.order_no = r.ref"
-	"   AND o2.partner IN (SELECT id FROM partner))"
-	" LEFT JOIN recon_statement st ON st.partner = e.partner"
-	"  AND st.statement_id = e.statement_id"
-	" WHERE e.dirty = 1";
+#define RX_SELECT \
+	"SELECT e.partner, e.entry_ref, coalesce(r.seq, 1) AS seq," \
+	"  e.statement_id, b.file_id, b.record_no, b.booking_date," \
+	"  b.direction, b.currency, b.amount, coalesce(b.fee, 0) AS fee," \
+	"  e.class, e.reason, e.ref_source, e.nrefs," \
+	"  e.tolerance_bp AS bp, r.ref," \
+	"  o.partner AS o_partner, o.order_no, o.currency AS o_currency," \
+	"  o.total_amount AS o_total, coalesce(o.status, '') AS o_status," \
+	"  coalesce(st.integrity, 'unchecked') AS integrity" \
+	" FROM recon_entry e" \
+	" JOIN bank_entry b ON b.partner = e.partner" \
+	"  AND b.entry_ref = e.entry_ref" \
+	" LEFT JOIN recon_ref r ON r.partner = e.partner" \
+	"  AND r.entry_ref = e.entry_ref" \
+	" LEFT JOIN orders o ON o.order_no = r.ref AND o.partner =" \
+	"  (SELECT min(o2.partner) FROM orders o2 WHERE o2.order_no = r.ref" \
+	"   AND o2.partner IN (SELECT id FROM partner))" \
+	" LEFT JOIN recon_statement st ON st.partner = e.partner" \
+	"  AND st.statement_id = e.statement_id" \
+	" WHERE e.dirty = 1"
+
+static const char split_sql[] =
+	"CREATE TEMP TABLE recon_t_split AS"
+	" SELECT partner, entry_ref, sum(o_total) AS split_total,"
+	"  CASE WHEN count(o_partner) = max(nrefs)"
+	"   AND sum(CASE WHEN o_currency = currency AND o_total IS NOT NULL"
+	"    AND o_status <> 'cancelled' THEN 1 ELSE 0 END) = max(nrefs)"
+	"   AND sum(o_total) = max(amount) THEN 1 ELSE 0 END AS exact"
+	" FROM (" RX_SELECT " AND e.nrefs >= 2) x GROUP BY partner, entry_ref";
+
+#define RESULT_COLS \
+	"partner, entry_ref, seq, statement_id, file_id, record_no," \
+	" booking_date, direction, currency, amount, order_ref, ref_source," \
+	" order_partner, order_no, expected_amount, difference, applied," \
+	" outcome, detail, suggested_order, payment"
 
 /*
- * Each line's outcome.  y adds to each line whether a split is exact
- * and what it adds to its order (contrib); z the running sums over the
- * order's contributions (cum, cumfee; n the contribution's rank).
+ * Each line's outcome.  y adds what a line adds to its order
+ * (contrib); z the running sum over the order's contributions (cum) and
+ * the contribution's rank (n).
  */
 static const char result_sql[] =
-	"INSERT INTO recon_result (partner, entry_ref, seq, statement_id,"
-	" file_id, record_no, booking_date, direction, currency, amount,"
-	" order_ref, ref_source, order_partner, order_no, expected_amount,"
-	" difference, applied, outcome, detail, suggested_order)"
+	"INSERT INTO recon_result (" RESULT_COLS ")"
 	" SELECT partner, entry_ref, seq, statement_id, file_id, record_no,"
 	"  booking_date, direction, currency,"
-	"  CASE WHEN outcome = 'split_payment' THEN o_total ELSE amount END,"
-	"  ref, ref_source, o_partner, order_no,"
+	"  CASE WHEN outcome = 'split_payment' THEN o_total ELSE amount END"
+	"   AS amount,"
+	"  ref AS order_ref, ref_source, o_partner AS order_partner, order_no,"
 	"  CASE WHEN outcome IN ('not_reconciled','bank_fee',"
 	"   'unknown_payment') THEN NULL"
 	"   WHEN outcome = 'cancelled_order' THEN 0"
 	"   WHEN o_currency <> currency THEN NULL"
-	"   ELSE o_total END,"
+	"   ELSE o_total END AS expected_amount,"
 	"  CASE WHEN outcome IN ('not_reconciled','bank_fee',"
 	"   'unknown_payment') THEN NULL"
 	"   WHEN outcome = 'cancelled_order' THEN amount"
@@ -515,8 +529,9 @@ static const char result_sql[] =
 	"   WHEN outcome = 'split_payment' THEN 0"
 	"   WHEN nrefs >= 2 THEN amount - split_total"
 	"   WHEN outcome = 'refund' THEN amount - o_total"
-	"   ELSE cum - o_total END,"
-	"  CASE WHEN outcome = 'not_reconciled' THEN NULL ELSE contrib END,"
+	"   ELSE cum - o_total END AS difference,"
+	"  CASE WHEN outcome = 'not_reconciled' THEN NULL ELSE contrib END"
+	"   AS applied,"
 	"  outcome,"
 	"  CASE outcome"
 	"   WHEN 'not_reconciled' THEN CASE WHEN integrity = 'failed'"
@@ -535,7 +550,7 @@ static const char result_sql[] =
 	"   WHEN 'matched' THEN CASE WHEN n > 1"
 	"    THEN 'paid in ' || n || ' payments' END"
 	"   WHEN 'matched_with_fee' THEN CASE"
-	"    WHEN cumfee > 0 AND cum + cumfee = o_total"
+	"    WHEN fee > 0 AND cum + fee = o_total"
 	"    THEN 'short by the bank fee'"
 	"    ELSE 'short within the fee tolerance of ' || bp || ' bp' END"
 	"   WHEN 'partial_payment' THEN 'payment ' || n ||"
@@ -548,7 +563,10 @@ static const char result_sql[] =
 	"    WHEN nrefs >= 2 THEN 'one payment for ' || nrefs ||"
 	"     ' orders whose totals differ from it'"
 	"    ELSE n || ' payments exceed the order' END"
-	"  END, NULL"
+	"  END AS detail,"
+	"  CAST(NULL AS TEXT) AS suggested_order,"
+	"  CASE WHEN class = 'payment' AND seq = 1 THEN 1 ELSE 0 END"
+	"   AS payment"
 	" FROM (SELECT z.*, CASE"
 	"   WHEN integrity = 'failed' OR class = 'skip' THEN 'not_reconciled'"
 	"   WHEN class = 'fee' THEN 'bank_fee'"
@@ -560,62 +578,41 @@ static const char result_sql[] =
 	"    THEN 'amount_mismatch'"
 	"   WHEN nrefs >= 2 THEN CASE WHEN exact = 1 THEN 'split_payment'"
 	"    ELSE 'amount_mismatch' END"
-	"   WHEN cum - contrib > 0 AND (cum - contrib + cumfee - cfee >= o_total"
+	/* already paid: earlier payments (and their fees) reached the
+	 * order, or came within the tolerance */
+	"   WHEN n > 1 AND (cum - contrib + prevfee >= o_total"
 	"    OR (o_total - (cum - contrib)) * 10000 <= o_total * bp)"
 	"    THEN 'duplicate_payment'"
 	"   WHEN cum = o_total THEN 'matched'"
 	"   WHEN cum > o_total THEN CASE WHEN n = 1 THEN 'overpayment'"
 	"    ELSE 'amount_mismatch' END"
-	"   WHEN cumfee > 0 AND cum + cumfee = o_total THEN 'matched_with_fee'"
+	"   WHEN fee > 0 AND cum + fee = o_total THEN 'matched_with_fee'"
 	"   WHEN (o_total - cum) * 10000 <= o_total * bp"
 	"    THEN 'matched_with_fee'"
 	"   ELSE 'partial_payment' END AS outcome"
 	"  FROM (SELECT y.*,"
-	"    CASE WHEN contrib IS NOT NULL THEN sum(contrib) OVER w END AS cum,"
-	"    CASE WHEN contrib IS NOT NULL THEN sum(cfee) OVER w END AS cumfee,"
-	"    CASE WHEN contrib IS NOT NULL THEN row_number() OVER w END AS n"
-	"   FROM (SELECT x.*,"
-	"     CASE WHEN nrefs <= 1 THEN fee ELSE 0 END AS cfee,"
-	"     CASE WHEN class = 'payment' AND integrity <> 'failed'"
-	"      AND o_partner IS NOT NULL AND o_currency = currency"
-	"      AND o_total IS NOT NULL AND o_status <> 'cancelled'"
-	"     THEN CASE WHEN nrefs <= 1 THEN amount"
-	"      WHEN exact = 1 THEN o_total END END AS contrib"
-	"    FROM (SELECT rx.*,"
-	"      sum(o_total) OVER p AS split_total,"
-	"      CASE WHEN nrefs >= 2 AND count(o_partner) OVER p = nrefs"
-	"       AND sum(CASE WHEN o_currency = currency AND o_total IS NOT NULL"
-	"        AND o_status <> 'cancelled' THEN 1 ELSE 0 END) OVER p = nrefs"
-	"       AND sum(o_total) OVER p = amount THEN 1 ELSE 0 END AS exact"
-	"     FROM recon_t_rx rx"
-	"     WINDOW p AS (PARTITION BY partner, entry_ref)) x) y"
+	"    sum(contrib) OVER w AS cum,"
+	"    sum(cfee) OVER w - cfee AS prevfee,"
+	"    row_number() OVER w AS n"
+	"   FROM (SELECT x.*, sp.split_total, coalesce(sp.exact, 0) AS exact,"
+	"     CASE WHEN x.nrefs <= 1 THEN x.fee ELSE 0 END AS cfee,"
+	"     CASE WHEN x.class = 'payment' AND x.integrity <> 'failed'"
+	"      AND x.o_partner IS NOT NULL AND x.o_currency = x.currency"
+	"      AND x.o_total IS NOT NULL AND x.o_status <> 'cancelled'"
+	"     THEN CASE WHEN x.nrefs <= 1 THEN x.amount"
+	"      WHEN sp.exact = 1 THEN x.o_total END END AS contrib"
+	"    FROM (" RX_SELECT ") x LEFT JOIN recon_t_split sp"
+	"     ON sp.partner = x.partner AND sp.entry_ref = x.entry_ref) y"
 	"   WINDOW w AS (PARTITION BY o_partner, order_no, contrib IS NULL"
 	"    ORDER BY booking_date, partner, entry_ref, seq"
-	"    ROWS UNBOUNDED PRECEDING)) z) q";
+	"    ROWS UNBOUNDED PRECEDING)) z) q"
+	" ORDER BY partner, entry_ref, seq";
 
-/* Suggestions for unknown credits: the first unpaid order (by time and
- * number) of the same currency and amount inside the entry's window. */
-static const char suggest_sql[] =
-	"UPDATE recon_result SET suggested_order = ("
-	" SELECT o.order_no FROM orders o"
-	"  JOIN recon_entry e ON e.partner = recon_result.partner"
-	"   AND e.entry_ref = recon_result.entry_ref"
-	" WHERE o.currency = recon_result.currency"
-	"  AND o.total_amount = recon_result.amount"
-	"  AND coalesce(o.status, 'pending') = 'pending'"
-	"  AND substr(o.order_time, 1, 10) >= e.suggest_from"
-	"  AND substr(o.order_time, 1, 10) <= e.suggest_to"
-	"  AND NOT EXISTS (SELECT 1 FROM recon_order ro"
-	"   WHERE ro.order_partner = o.partner AND ro.order_no = o.order_no"
-	"   AND ro.payments > 0)"
-	" ORDER BY o.order_time, o.partner, o.order_no LIMIT 1)"
-	" WHERE outcome = 'unknown_payment' AND direction = 'credit'"
-	"  AND seq = 1 AND EXISTS (SELECT 1 FROM recon_entry e"
-	"  WHERE e.partner = recon_result.partner"
-	"  AND e.entry_ref = recon_result.entry_ref AND e.dirty = 1"
-	"  AND e.nrefs <= 1 AND e.suggest_from IS NOT NULL)";
+/* The orders the run touched: all their lines were re-evaluated. */
+#define DIRTY_RESULTS \
+	" FROM recon_entry e JOIN recon_result r ON r.partner = e.partner" \
+	"  AND r.entry_ref = e.entry_ref WHERE e.dirty = 1"
 
-/* The orders the run touched, over all their lines. */
 static const char order_sql[] =
 	"INSERT INTO recon_order (order_partner, order_no, currency,"
 	" total_amount, paid, refunded, payments, refunds, outcome, detail)"
@@ -646,13 +643,43 @@ static const char order_sql[] =
 	"    AS dup,"
 	"   sum(CASE WHEN r.outcome = 'matched_with_fee' THEN 1 ELSE 0 END)"
 	"    AS withfee"
-	"  FROM recon_result r"
-	"  WHERE (r.order_partner, r.order_no) IN"
-	"   (SELECT DISTINCT o_partner, order_no FROM recon_t_rx"
-	"    WHERE o_partner IS NOT NULL)"
+	"  " DIRTY_RESULTS " AND r.order_partner IS NOT NULL"
 	"  GROUP BY r.order_partner, r.order_no) g"
 	" JOIN orders o ON o.partner = g.order_partner"
 	"  AND o.order_no = g.order_no";
+
+/* Suggestions for unknown credits: the first unpaid order (by time and
+ * number) of the same currency and amount inside the entry's window. */
+static const char suggest_sql[] =
+	"UPDATE recon_result SET suggested_order = ("
+	" SELECT o.order_no FROM orders o, recon_entry e"
+	" WHERE e.partner = recon_result.partner"
+	"  AND e.entry_ref = recon_result.entry_ref"
+	"  AND o.currency = recon_result.currency"
+	"  AND o.total_amount = recon_result.amount"
+	"  AND coalesce(o.status, 'pending') = 'pending'"
+	"  AND substr(o.order_time, 1, 10) >= e.suggest_from"
+	"  AND substr(o.order_time, 1, 10) <= e.suggest_to"
+	"  AND NOT EXISTS (SELECT 1 FROM recon_order ro"
+	"   WHERE ro.order_partner = o.partner AND ro.order_no = o.order_no"
+	"   AND ro.payments > 0)"
+	" ORDER BY o.order_time, o.partner, o.order_no LIMIT 1)"
+	" WHERE outcome = 'unknown_payment' AND direction = 'credit'"
+	"  AND seq = 1 AND (partner, entry_ref) IN (SELECT partner, entry_ref"
+	"  FROM recon_entry WHERE dirty = 1 AND nrefs <= 1"
+	"  AND suggest_from IS NOT NULL)";
+
+/* The success rate moves by what the results of this run's entries
+ * count: taken away before they are replaced, added after. */
+static const char rate_sql[] =
+	"INSERT INTO recon_rate (partner, booking_date, payments, matched)"
+	" SELECT r.partner, r.booking_date, ? * count(*),"
+	"  ? * sum(CASE WHEN r.outcome IN " MATCHED_SET " THEN 1 ELSE 0 END)"
+	" " DIRTY_RESULTS " AND r.payment = 1"
+	" GROUP BY r.partner, r.booking_date"
+	" ON CONFLICT (partner, booking_date) DO UPDATE SET"
+	" payments = recon_rate.payments + excluded.payments,"
+	" matched = recon_rate.matched + excluded.matched";
 
 int
 store_recon_match(struct store *s, int64_t through,
@@ -695,41 +722,28 @@ store_recon_match(struct store *s, int64_t through,
 	    " AND (partner, entry_ref) IN (SELECT partner, entry_ref"
 	    "  FROM recon_result WHERE outcome = 'unknown_payment')") == -1)
 		return -1;
-	if (store_exec(s, rx_sql) == -1 ||
+	if (store_exec(s, split_sql) == -1 ||
+	    exec_i64(s, "recon_rate", rate_sql, 2, -1, -1) == -1 ||
 	    store_exec(s, "DELETE FROM recon_result WHERE"
 	    " (partner, entry_ref) IN (SELECT partner, entry_ref"
 	    "  FROM recon_entry WHERE dirty = 1)") == -1 ||
-	    store_exec(s, result_sql) == -1)
+	    store_exec(s, result_sql) == -1 ||
+	    exec_i64(s, "recon_rate", rate_sql, 2, 1, 1) == -1 ||
+	    store_exec(s, "DELETE FROM recon_rate WHERE payments = 0") == -1)
 		return -1;
 	/* orders, then suggestions (which skip paid orders) */
 	if (store_exec(s, "DELETE FROM recon_order WHERE"
-	    " (order_partner, order_no) IN (SELECT DISTINCT o_partner,"
-	    "  order_no FROM recon_t_rx WHERE o_partner IS NOT NULL)") == -1 ||
+	    " (order_partner, order_no) IN (SELECT r.order_partner,"
+	    "  r.order_no " DIRTY_RESULTS ")") == -1 ||
 	    store_exec(s, order_sql) == -1 ||
 	    store_exec(s, suggest_sql) == -1)
-		return -1;
-	/* the success rate of the days touched */
-	if (store_exec(s, "DELETE FROM recon_rate WHERE"
-	    " (partner, booking_date) IN (SELECT DISTINCT partner,"
-	    "  booking_date FROM recon_t_rx)") == -1 ||
-	    store_exec(s, "INSERT INTO recon_rate (partner, booking_date,"
-	    " payments, matched) SELECT r.partner, r.booking_date, count(*),"
-	    " sum(CASE WHEN r.outcome IN " MATCHED_SET " THEN 1 ELSE 0 END)"
-	    " FROM recon_result r JOIN recon_entry e ON e.partner = r.partner"
-	    "  AND e.entry_ref = r.entry_ref"
-	    " WHERE r.seq = 1 AND e.class = 'payment'"
-	    "  AND (r.partner, r.booking_date) IN (SELECT DISTINCT partner,"
-	    "   booking_date FROM recon_t_rx)"
-	    " GROUP BY r.partner, r.booking_date") == -1)
 		return -1;
 	/* the run's counts */
 	if (store_prep(s, &st, "SELECT count(*),"
 	    " sum(CASE WHEN outcome IN " MATCHED_SET " THEN 1 ELSE 0 END),"
 	    " sum(CASE WHEN outcome IN " MATCHED_SET " OR outcome ="
 	    "  'not_reconciled' THEN 0 ELSE 1 END)"
-	    " FROM recon_result r WHERE r.seq = 1 AND (partner, entry_ref) IN"
-	    " (SELECT partner, entry_ref FROM recon_entry"
-	    "  WHERE dirty = 1)") == -1)
+	    " " DIRTY_RESULTS " AND r.seq = 1") == -1)
 		return -1;
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
@@ -742,7 +756,7 @@ store_recon_match(struct store *s, int64_t through,
 		return store_report(s, "step", "table", "recon_result");
 	/* their statements' reports may change */
 	return store_exec(s, "INSERT INTO recon_t_aff SELECT DISTINCT"
-	    " partner, statement_id FROM recon_t_rx WHERE true"
+	    " partner, statement_id FROM recon_entry WHERE dirty = 1"
 	    " ON CONFLICT DO NOTHING");
 }
 
@@ -765,79 +779,84 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 }
 
 /* The report lines of the affected statements, as they are now. */
-static const char cur_sql[] =
-	"CREATE TEMP TABLE recon_t_cur AS"
-	" SELECT s.partner, s.statement_id, 'T' AS line_key, 0 AS rank,"
-	"  '' AS sort_key, 0 AS seq, coalesce(s.account, '') AS account,"
-	"  CAST(NULL AS TEXT) AS entry_ref, CAST(NULL AS TEXT) AS booking_date,"
-	"  CAST(NULL AS TEXT) AS direction, s.currency,"
-	"  s.closing_balance AS amount, CAST(NULL AS TEXT) AS order_no,"
-	"  s.computed_closing AS expected_amount,"
-	"  s.closing_balance - s.computed_closing AS difference,"
-	"  CASE s.integrity WHEN 'failed' THEN 'integrity_failed'"
-	"   ELSE 'integrity_ok' END AS outcome, s.detail,"
-	"  'statement' AS line_kind, CAST(NULL AS TEXT) AS value_date,"
-	"  CAST(NULL AS INTEGER) AS fee, CAST(NULL AS TEXT) AS counterparty,"
-	"  CAST(NULL AS TEXT) AS remittance,"
-	"  CAST(NULL AS TEXT) AS suggested_order"
-	" FROM recon_statement s JOIN recon_t_aff a ON a.partner = s.partner"
-	"  AND a.statement_id = s.statement_id"
-	" WHERE s.has_statement = 1"
-	" UNION ALL"
-	" SELECT r.partner, r.statement_id, 'S ' || r.currency, 1, r.currency,"
-	"  0, coalesce(max(s.account), max(b.account), ''), NULL, NULL, NULL,"
-	"  r.currency,"
-	"  sum(CASE WHEN b.direction = 'credit' THEN b.amount ELSE 0 END),"
-	"  NULL,"
-	"  sum(CASE WHEN b.direction = 'debit' THEN b.amount ELSE 0 END),"
-	"  sum(CASE WHEN r.outcome IN " MATCHED_SET " THEN b.amount"
-	"   ELSE 0 END), 'summary',"
-	"  'entries ' || count(*) || ', matched ' || sum(CASE WHEN r.outcome"
-	"   IN " MATCHED_SET " THEN 1 ELSE 0 END) || ', not matched ' ||"
-	"   sum(CASE WHEN r.outcome IN " MATCHED_SET " THEN 0 ELSE 1 END),"
-	"  'summary', NULL, NULL, NULL, NULL, NULL"
-	" FROM recon_result r JOIN recon_t_aff a ON a.partner = r.partner"
-	"  AND a.statement_id = r.statement_id"
-	" JOIN bank_entry b ON b.partner = r.partner"
-	"  AND b.entry_ref = r.entry_ref"
-	" LEFT JOIN recon_statement s ON s.partner = r.partner"
-	"  AND s.statement_id = r.statement_id"
-	" WHERE r.seq = 1"
-	" GROUP BY r.partner, r.statement_id, r.currency"
-	" UNION ALL"
-	" SELECT r.partner, r.statement_id, 'E ' || r.entry_ref || ' ' || r.seq,"
-	"  2, coalesce(r.booking_date, '') || ' ' || r.entry_ref, r.seq,"
-	"  coalesce(s.account, b.account, ''), r.entry_ref, r.booking_date,"
-	"  r.direction, r.currency, r.amount, r.order_no, r.expected_amount,"
-	"  r.difference, r.outcome, r.detail, 'entry', b.value_date,"
-	"  CASE WHEN r.seq = 1 THEN b.fee END, b.counterparty, b.remittance,"
-	"  r.suggested_order"
-	" FROM recon_result r JOIN recon_t_aff a ON a.partner = r.partner"
-	"  AND a.statement_id = r.statement_id"
-	" JOIN bank_entry b ON b.partner = r.partner"
-	"  AND b.entry_ref = r.entry_ref"
-	" LEFT JOIN recon_statement s ON s.partner = r.partner"
-	"  AND s.statement_id = r.statement_id"
-	" UNION ALL"
-	" SELECT k.partner, k.statement_id,"
-	"  'O ' || o.order_partner || ' ' || o.order_no, 3,"
-	"  o.order_partner || ' ' || o.order_no, 0, coalesce(s.account, ''),"
-	"  NULL, NULL, NULL, o.currency,"
-	"  CASE WHEN o.payments = 0 AND o.refunds > 0 THEN o.refunded"
-	"   ELSE o.paid END,"
-	"  o.order_no, o.total_amount,"
-	"  CASE WHEN o.payments = 0 AND o.refunds > 0"
-	"   THEN o.refunded - o.total_amount"
-	"   ELSE o.paid - o.total_amount END,"
-	"  o.outcome, o.detail, 'order', NULL, NULL, NULL, NULL, NULL"
-	" FROM (SELECT DISTINCT r.partner, r.statement_id, r.order_partner,"
-	"   r.order_no FROM recon_result r JOIN recon_t_aff a"
-	"   ON a.partner = r.partner AND a.statement_id = r.statement_id"
-	"   WHERE r.order_no IS NOT NULL) k"
-	" JOIN recon_order o ON o.order_partner = k.order_partner"
-	"  AND o.order_no = k.order_no"
-	" LEFT JOIN recon_statement s ON s.partner = k.partner"
-	"  AND s.statement_id = k.statement_id";
+#define CUR_SELECT \
+	" SELECT s.partner, s.statement_id, 'T' AS line_key, 0 AS rank," \
+	"  '' AS sort_key, 0 AS seq, coalesce(s.account, '') AS account," \
+	"  CAST(NULL AS TEXT) AS entry_ref, CAST(NULL AS TEXT) AS booking_date," \
+	"  CAST(NULL AS TEXT) AS direction, s.currency," \
+	"  s.closing_balance AS amount, CAST(NULL AS TEXT) AS order_no," \
+	"  s.computed_closing AS expected_amount," \
+	"  s.closing_balance - s.computed_closing AS difference," \
+	"  CASE s.integrity WHEN 'failed' THEN 'integrity_failed'" \
+	"   ELSE 'integrity_ok' END AS outcome, s.detail," \
+	"  'statement' AS line_kind, CAST(NULL AS TEXT) AS value_date," \
+	"  CAST(NULL AS INTEGER) AS fee, CAST(NULL AS TEXT) AS counterparty," \
+	"  CAST(NULL AS TEXT) AS remittance," \
+	"  CAST(NULL AS TEXT) AS suggested_order" \
+	" FROM recon_statement s JOIN recon_t_aff a ON a.partner = s.partner" \
+	"  AND a.statement_id = s.statement_id" \
+	" WHERE s.has_statement = 1" \
+	" UNION ALL" \
+	" SELECT r.partner, r.statement_id, 'S ' || r.currency, 1, r.currency," \
+	"  0, coalesce(max(s.account), max(b.account), ''), NULL, NULL, NULL," \
+	"  r.currency," \
+	"  sum(CASE WHEN b.direction = 'credit' THEN b.amount ELSE 0 END)," \
+	"  NULL," \
+	"  sum(CASE WHEN b.direction = 'debit' THEN b.amount ELSE 0 END)," \
+	"  sum(CASE WHEN r.outcome IN " MATCHED_SET " THEN b.amount" \
+	"   ELSE 0 END), 'summary'," \
+	"  'entries ' || count(*) || ', matched ' || sum(CASE WHEN r.outcome" \
+	"   IN " MATCHED_SET " THEN 1 ELSE 0 END) || ', not matched ' ||" \
+	"   sum(CASE WHEN r.outcome IN " MATCHED_SET " THEN 0 ELSE 1 END)," \
+	"  'summary', NULL, NULL, NULL, NULL, NULL" \
+	" FROM recon_t_aff a JOIN recon_entry e ON e.partner = a.partner" \
+	"  AND e.statement_id = a.statement_id" \
+	" JOIN recon_result r ON r.partner = e.partner" \
+	"  AND r.entry_ref = e.entry_ref" \
+	" JOIN bank_entry b ON b.partner = r.partner" \
+	"  AND b.entry_ref = r.entry_ref" \
+	" LEFT JOIN recon_statement s ON s.partner = r.partner" \
+	"  AND s.statement_id = r.statement_id" \
+	" WHERE r.seq = 1" \
+	" GROUP BY r.partner, r.statement_id, r.currency" \
+	" UNION ALL" \
+	" SELECT r.partner, r.statement_id, 'E ' || r.entry_ref || ' ' || r.seq," \
+	"  2, coalesce(r.booking_date, '') || ' ' || r.entry_ref, r.seq," \
+	"  coalesce(s.account, b.account, ''), r.entry_ref, r.booking_date," \
+	"  r.direction, r.currency, r.amount, r.order_no, r.expected_amount," \
+	"  r.difference, r.outcome, r.detail, 'entry', b.value_date," \
+	"  CASE WHEN r.seq = 1 THEN b.fee END, b.counterparty, b.remittance," \
+	"  r.suggested_order" \
+	" FROM recon_t_aff a JOIN recon_entry e ON e.partner = a.partner" \
+	"  AND e.statement_id = a.statement_id" \
+	" JOIN recon_result r ON r.partner = e.partner" \
+	"  AND r.entry_ref = e.entry_ref" \
+	" JOIN bank_entry b ON b.partner = r.partner" \
+	"  AND b.entry_ref = r.entry_ref" \
+	" LEFT JOIN recon_statement s ON s.partner = r.partner" \
+	"  AND s.statement_id = r.statement_id" \
+	" UNION ALL" \
+	" SELECT k.partner, k.statement_id," \
+	"  'O ' || o.order_partner || ' ' || o.order_no, 3," \
+	"  o.order_partner || ' ' || o.order_no, 0, coalesce(s.account, '')," \
+	"  NULL, NULL, NULL, o.currency," \
+	"  CASE WHEN o.payments = 0 AND o.refunds > 0 THEN o.refunded" \
+	"   ELSE o.paid END," \
+	"  o.order_no, o.total_amount," \
+	"  CASE WHEN o.payments = 0 AND o.refunds > 0" \
+	"   THEN o.refunded - o.total_amount" \
+	"   ELSE o.paid - o.total_amount END," \
+	"  o.outcome, o.detail, 'order', NULL, NULL, NULL, NULL, NULL" \
+	" FROM (SELECT DISTINCT r.partner, r.statement_id, r.order_partner," \
+	"   r.order_no FROM recon_t_aff a JOIN recon_entry e" \
+	"   ON e.partner = a.partner AND e.statement_id = a.statement_id" \
+	"   JOIN recon_result r ON r.partner = e.partner" \
+	"   AND r.entry_ref = e.entry_ref" \
+	"   WHERE r.order_no IS NOT NULL) k" \
+	" JOIN recon_order o ON o.order_partner = k.order_partner" \
+	"  AND o.order_no = k.order_no" \
+	" LEFT JOIN recon_statement s ON s.partner = k.partner" \
+	"  AND s.statement_id = k.statement_id"
 
 /* The columns a line is compared by across versions. */
 #define SAME(a, b) \
@@ -871,42 +890,14 @@ store_recon_reports(struct store *s, const char *now, unsigned long *versions)
 	const char *p[1] = { now };
 
 	*versions = 0;
-	if (store_exec(s, cur_sql) == -1)
-		return -1;
-	/* the statements whose lines differ from their latest version */
 	if (store_exec(s, "CREATE TEMP TABLE recon_t_chg AS"
 	    " SELECT a.partner, a.statement_id, coalesce((SELECT max(v.version)"
 	    "  FROM recon_report v WHERE v.partner = a.partner"
 	    "  AND v.statement_id = a.statement_id), 0) AS prev"
-	    " FROM recon_t_aff a WHERE EXISTS (SELECT 1 FROM recon_t_cur c"
-	    "  WHERE c.partner = a.partner"
-	    "  AND c.statement_id = a.statement_id)") == -1 ||
-	    store_exec(s, "DELETE FROM recon_t_chg WHERE prev > 0"
-	    " AND NOT EXISTS (SELECT 1 FROM recon_t_cur c"
-	    "  WHERE c.partner = recon_t_chg.partner"
-	    "  AND c.statement_id = recon_t_chg.statement_id"
-	    "  AND NOT EXISTS (SELECT 1 FROM recon_report_line l"
-	    "   WHERE l.partner = c.partner AND l.statement_id = c.statement_id"
-	    "   AND l.version = recon_t_chg.prev AND l.line_key = c.line_key"
-	    "   AND l.change IS DISTINCT FROM 'removed' AND " SAME("l", "c")
-	    "))"
-	    " AND NOT EXISTS (SELECT 1 FROM recon_report_line l"
-	    "  WHERE l.partner = recon_t_chg.partner"
-	    "  AND l.statement_id = recon_t_chg.statement_id"
-	    "  AND l.version = recon_t_chg.prev"
-	    "  AND l.change IS DISTINCT FROM 'removed'"
-	    "  AND NOT EXISTS (SELECT 1 FROM recon_t_cur c"
-	    "   WHERE c.partner = l.partner AND c.statement_id = l.statement_id"
-	    "   AND c.line_key = l.line_key))") == -1)
+	    " FROM recon_t_aff a") == -1)
 		return -1;
-	if (store_exec_bound(s, "INSERT INTO recon_report (partner,"
-	    " statement_id, version, lines, created_at)"
-	    " SELECT g.partner, g.statement_id, g.prev + 1,"
-	    " (SELECT count(*) FROM recon_t_cur c WHERE c.partner = g.partner"
-	    "  AND c.statement_id = g.statement_id), ?"
-	    " FROM recon_t_chg g", 1, p) == -1)
-		return -1;
-	*versions = (unsigned long)changes(s);
+	/* the lines as they are now, as the next version, marked against
+	 * the latest one */
 	if (store_exec(s, "INSERT INTO recon_report_line (partner,"
 	    " statement_id, version, line_key, " LINE_COLS ", change, "
 	    LINE_COLS2 ")"
@@ -920,15 +911,17 @@ store_recon_reports(struct store *s, const char *now, unsigned long *versions)
 	    "  WHEN " SAME("l", "c") " THEN NULL ELSE 'changed' END,"
 	    " c.value_date, c.fee, c.counterparty, c.remittance,"
 	    " c.suggested_order"
-	    " FROM recon_t_cur c JOIN recon_t_chg g ON g.partner = c.partner"
+	    " FROM (" CUR_SELECT ") c"
+	    " JOIN recon_t_chg g ON g.partner = c.partner"
 	    "  AND g.statement_id = c.statement_id"
 	    " LEFT JOIN recon_report_line l ON l.partner = c.partner"
 	    "  AND l.statement_id = c.statement_id AND l.version = g.prev"
 	    "  AND l.line_key = c.line_key"
-	    "  AND l.change IS DISTINCT FROM 'removed'") == -1)
+	    "  AND l.change IS DISTINCT FROM 'removed'"
+	    " ORDER BY 1, 2, 3, 4") == -1)
 		return -1;
-	/* the lines gone since the previous version */
-	return store_exec(s, "INSERT INTO recon_report_line (partner,"
+	/* the lines gone since the latest version */
+	if (store_exec(s, "INSERT INTO recon_report_line (partner,"
 	    " statement_id, version, line_key, " LINE_COLS ", change, "
 	    LINE_COLS2 ")"
 	    " SELECT l.partner, l.statement_id, g.prev + 1, l.line_key, "
@@ -937,9 +930,34 @@ store_recon_reports(struct store *s, const char *now, unsigned long *versions)
 	    "  ON g.partner = l.partner AND g.statement_id = l.statement_id"
 	    "  AND l.version = g.prev"
 	    " WHERE g.prev > 0 AND l.change IS DISTINCT FROM 'removed'"
-	    " AND NOT EXISTS (SELECT 1 FROM recon_t_cur c"
-	    "  WHERE c.partner = l.partner AND c.statement_id = l.statement_id"
-	    "  AND c.line_key = l.line_key)");
+	    " AND NOT EXISTS (SELECT 1 FROM recon_report_line n"
+	    "  WHERE n.partner = l.partner AND n.statement_id = l.statement_id"
+	    "  AND n.version = g.prev + 1 AND n.line_key = l.line_key)") == -1)
+		return -1;
+	/* a version that changes nothing is no version */
+	if (store_exec(s, "DELETE FROM recon_report_line WHERE"
+	    " (partner, statement_id, version) IN (SELECT g.partner,"
+	    "  g.statement_id, g.prev + 1 FROM recon_t_chg g WHERE g.prev > 0"
+	    "  AND NOT EXISTS (SELECT 1 FROM recon_report_line n"
+	    "   WHERE n.partner = g.partner AND n.statement_id = g.statement_id"
+	    "   AND n.version = g.prev + 1 AND n.change IS NOT NULL))") == -1 ||
+	    store_exec(s, "DELETE FROM recon_t_chg WHERE NOT EXISTS"
+	    " (SELECT 1 FROM recon_report_line n"
+	    "  WHERE n.partner = recon_t_chg.partner"
+	    "  AND n.statement_id = recon_t_chg.statement_id"
+	    "  AND n.version = recon_t_chg.prev + 1)") == -1)
+		return -1;
+	if (store_exec_bound(s, "INSERT INTO recon_report (partner,"
+	    " statement_id, version, lines, created_at)"
+	    " SELECT g.partner, g.statement_id, g.prev + 1,"
+	    " (SELECT count(*) FROM recon_report_line n"
+	    "  WHERE n.partner = g.partner AND n.statement_id = g.statement_id"
+	    "  AND n.version = g.prev + 1"
+	    "  AND n.change IS DISTINCT FROM 'removed'), ?"
+	    " FROM recon_t_chg g", 1, p) == -1)
+		return -1;
+	*versions = (unsigned long)changes(s);
+	return 0;
 }
 
 int

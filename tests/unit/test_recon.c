@@ -237,7 +237,7 @@ load_orders(struct store *s)
 		ORDER("ACME-2", "USD", 7000, ""),
 		ORDER("ACME-3", "USD", 1000, ""),
 		ORDER("ACME-4", "USD", 2000, ""),
-		ORDER("A17", "USD", 500, ""),
+		ORDER("ACME-17", "USD", 500, ""),
 		ORDER("A18", "USD", 600, ""),
 		ORDER("UNPAID-1", "USD", 100, ";status=pending"),
 		NULL,
@@ -275,7 +275,10 @@ load_entries(struct store *s)
 		"entry_ref=E16;direction=credit;currency=USD;amount=10000;"
 		    "order_ref=A1;entry_status=pending",
 		CREDIT("E17", "2026-11-26", "USD", 500,
-		    ";end_to_end_id=A17;remittance=ACME-9"),
+		    ";end_to_end_id=acme-17;remittance=ACME-9"),
+		/* a payment service's own id names no order */
+		CREDIT("E19", "2026-11-26", "USD", 1000,
+		    ";end_to_end_id=PP-7H2K9Q;remittance=PAYPAL ACME-3"),
 		CREDIT("E18", "2026-11-26", "USD", 600,
 		    ";end_to_end_id=NOTPROVIDED;order_ref=A18"),
 		NULL,
@@ -340,9 +343,11 @@ test_outcomes(void **state)
 	    "pending entry");
 	assert_string_equal(q("SELECT order_ref, ref_source FROM recon_result"
 	    " WHERE entry_ref IN ('E17','E18','E13') ORDER BY entry_ref, seq"),
-	    "ACME-1|remittance\nACME-2|remittance\nA17|end_to_end_id\n"
+	    "ACME-1|remittance\nACME-2|remittance\nACME-17|end_to_end_id\n"
 	    "A18|order_ref");
-	assert_string_equal(result("E17", 1), "matched|500|A17|500|0|-");
+	assert_string_equal(result("E17", 1), "matched|500|ACME-17|500|0|-");
+	/* E19 pays ACME-3, which E14's split does not (not exact) */
+	assert_string_equal(result("E19", 1), "matched|1000|ACME-3|1000|0|-");
 	assert_string_equal(result("E18", 1), "matched|600|A18|600|0|-");
 	/* the orders' state over all their entries */
 	assert_string_equal(q("SELECT order_no, paid, refunded, outcome"
@@ -354,15 +359,15 @@ test_outcomes(void **state)
 	/* unpaid: pending, older than 3 days before 2026-11-27T02:00 is
 	 * none here (ordered 11-24T10:00); A10 is unpaid but recent */
 	assert_string_equal(q("SELECT count(*) FROM recon_unpaid"), "0");
-	/* the run's counts: 21 entries, E15 E16 not reconciled */
-	assert_int_equal(sum.entries, 21);
-	assert_int_equal(sum.matched, 10);	/* E1 E2 E3 E4b E6a E11 E12
-						   E13 E17 E18 */
+	/* the run's counts: 22 entries, E15 E16 not reconciled */
+	assert_int_equal(sum.entries, 22);
+	assert_int_equal(sum.matched, 11);	/* E1 E2 E3 E4b E6a E11 E12
+						   E13 E17 E18 E19 */
 	assert_int_equal(sum.anomalies, 9);
-	/* success rate: 17 payments on 11-26 (not E11 E12 E15, E16 has no
-	 * date), 8 matched; E4a on 11-25 */
+	/* success rate: 17 payments on 11-26 (not the debits E11 E12, the
+	 * reversal E15, the pending E16), 9 matched; E4a on 11-25 */
 	assert_string_equal(q("SELECT * FROM recon_rate ORDER BY booking_date"),
-	    "bank|2026-11-25|1|0\nbank|2026-11-26|16|8");
+	    "bank|2026-11-25|1|0\nbank|2026-11-26|17|9");
 	/* the pseudo statement of entries without a statement id */
 	assert_string_equal(q("SELECT DISTINCT statement_id FROM recon_result"
 	    " ORDER BY 1"), "booking-2026-11-25\nbooking-2026-11-26\n"
