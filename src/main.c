@@ -39,6 +39,7 @@
 #include "daemon/daemon.h"
 #include "deliver/deliver.h"
 #include "map/timeparse.h"
+#include "pipeline/batch.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
 #include "transport/transport_sftp.h"
@@ -341,11 +342,12 @@ cmd_run(const struct common *o, int argc, char **argv)
 {
 	const struct partner *p = NULL;
 	const struct spec *spec = NULL;
+	struct batch_summary bs;
 	struct config *c;
 	struct store *s = NULL;
 	struct pipeline *pl = NULL;
 	int64_t now;
-	int rc = EX_OK;
+	int rc = EX_OK, have_bs = 0;
 
 	if (batch_clock(o, &now) == -1)
 		return EX_USAGE;
@@ -373,6 +375,10 @@ cmd_run(const struct common *o, int argc, char **argv)
 		size_t i;
 
 		rc = pipeline_run_once(pl) == -1 ? EX_IOERR : EX_OK;
+		if (rc == EX_OK && batch_evaluate_emit(c, s, now, &bs) == -1)
+			rc = EX_IOERR;
+		if (rc == EX_OK)
+			have_bs = 1;
 		for (i = 0; rc == EX_OK && i < c->npartners; i++)
 			if (deliver_partner(c, s, &c->partners[i], now, &ds) == -1)
 				rc = EX_IOERR;
@@ -389,6 +395,8 @@ cmd_run(const struct common *o, int argc, char **argv)
 			rc = EX_DATAERR;
 	}
 	pipeline_print_summary(pl, stdout);
+	if (have_bs)
+		batch_print_summary(&bs, stdout);
  out:
 	pipeline_free(pl);
 	close_both(c, s);

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "../deliver/deliver.h"
+#include "../pipeline/batch.h"
 #include "../pipeline/pipeline.h"
 #include "../util/diag.h"
 #include "../util/log.h"
@@ -115,8 +116,9 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 	struct deliver_summary ds;
 	struct timespec nap;
 	const struct pipeline_summary *sum;
-	int64_t *due, t, next, now;
-	int *down;
+	struct batch_summary bs;
+	int64_t *due, t, next, now, eval_due = 0;
+	int *down, received;
 	size_t i;
 	int rc = 0;
 
@@ -138,6 +140,7 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 			got_hup = 0;
 			reload(config_path, cfg, &due, &down);
 		}
+		received = 0;
 		for (i = 0; i < (*cfg)->npartners && !got_term; i++) {
 			const struct partner *p = &(*cfg)->partners[i];
 
@@ -153,6 +156,7 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 				log_error("daemon deliver-failed partner=%s",
 				    p->id);
 			sum = pipeline_summary(pl);
+			received += sum->files_received > 0;
 			if (sum->files_received || ds.delivered || ds.retrying ||
 			    ds.failed || ds.conflicts)
 				log_info("daemon batch partner=%s received=%lu "
@@ -173,9 +177,31 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 			pipeline_free(pl);
 			due[i] = now_ms() + delay(*cfg, p, down[i]);
 		}
+		/* evaluate and emit after a batch brought files, and on the
+		 * poll interval for the clocks (delays, unpaid orders) */
+		if (!got_term && (received || now_ms() >= eval_due)) {
+			now = fixed_now ? fixed_now : (int64_t)time(NULL);
+			if (batch_evaluate_emit(*cfg, store, now, &bs) == -1)
+				log_error("daemon evaluate-emit-failed");
+			else if (bs.em.files || bs.ev.raised || bs.ev.resolved)
+				log_info("daemon evaluated entries=%lu "
+				    "matched=%lu events=%lu raised=%lu "
+				    "resolved=%lu emitted=%lu", bs.ev.entries,
+				    bs.ev.matched, bs.ev.events, bs.ev.raised,
+				    bs.ev.resolved, bs.em.files);
+			eval_due = now_ms() + (*cfg)->poll_ms;
+			for (i = 0; bs.em.files && !got_term &&
+			    i < (*cfg)->npartners; i++) {
+				memset(&ds, 0, sizeof ds);
+				if (deliver_partner(*cfg, store,
+				    &(*cfg)->partners[i], now, &ds) == -1)
+					log_error("daemon deliver-failed "
+					    "partner=%s", (*cfg)->partners[i].id);
+			}
+		}
 		if (got_term || got_hup)
 			continue;
-		next = INT64_MAX;
+		next = eval_due;
 		for (i = 0; i < (*cfg)->npartners; i++)
 			if (due[i] < next)
 				next = due[i];

@@ -173,10 +173,13 @@ static const struct entity entities[] = {
 	  tracking_key, ENTITY_KEEP_FIRST, NULL },
 	{ "stock_snapshot", "stock_snapshot", stock_cols, N(stock_cols),
 	  stock_key, ENTITY_KEEP_FIRST, NULL },
+	/* a bank's corrected statement (same id, new content) replaces
+	 * the first; the old rows are kept in row_history and
+	 * reconciliation reports the new version */
 	{ "bank_statement", "bank_statement", statement_cols,
-	  N(statement_cols), statement_key, ENTITY_KEEP_FIRST, NULL },
+	  N(statement_cols), statement_key, ENTITY_AMEND, NULL },
 	{ "bank_entry", "bank_entry", bank_cols, N(bank_cols), bank_key,
-	  ENTITY_KEEP_FIRST, NULL },
+	  ENTITY_AMEND, NULL },
 	{ "customs_receipt", "customs_receipt", customs_cols, N(customs_cols),
 	  customs_key, ENTITY_KEEP_FIRST, NULL },
 	{ "odr_case", "odr_case", odr_cols, N(odr_cols), odr_key,

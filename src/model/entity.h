@@ -44,11 +44,12 @@ struct entity_col {
  * every column is a harmless re-delivery and changes nothing.
  *
  * ENTITY_KEEP_FIRST: facts that never change once sent (a tracking
- *   event, a bank entry, a customs receipt).  A different row under the
+ *   event, a customs receipt, a stock snapshot).  A different row under the
  *   same key is a row reject "key-conflict" naming the earlier file and
  *   record; the stored row stays.
  * ENTITY_AMEND: documents that partners re-send with changes (an order
- *   gets its waybill or is cancelled; an ODR case moves on).  A
+ *   gets its waybill or is cancelled; an ODR case moves on; a bank
+ *   corrects a statement and its entries).  A
  *   different row is an amendment: it replaces the stored row, whose
  *   old version goes to the row history.  With a version column
  *   (->newer_col) filled on both rows, only a strictly newer row

@@ -25,13 +25,13 @@ has "--help before the command shows that command's usage" "$out" "usage: crossd
 home "$T/h"
 out=$(cx "$T/h" check 2>&1); rc=$?
 eq "check accepts the bundled config and specs" "$rc" 0
-has "check says ok" "$out" "ok: 7 partners"
+has "check says ok" "$out" "ok: 8 partners"
 
 # Global options go before or after the command.
 conf="$T/h/etc/crossdock.conf"
 out=$("$CROSSDOCK" --config "$conf" check 2>&1); rc=$?
 eq "--config before the command" "$rc" 0
-has "--config before the command is the config read" "$out" "$conf: ok: 7 partners"
+has "--config before the command is the config read" "$out" "$conf: ok: 8 partners"
 out=$("$CROSSDOCK" check --config "$conf" 2>&1); rc=$?
 eq "--config after the command" "$rc" 0
 out=$(POSIXLY_CORRECT=1 "$CROSSDOCK" check --config "$conf" 2>&1); rc=$?
@@ -136,7 +136,7 @@ partner manual-orders {
 CONF
 out=$(cx "$T/i" check 2>&1); rc=$?
 eq "check accepts an ingest-only partner" "$rc" 0
-has "the ingest-only partner is counted" "$out" "ok: 8 partners"
+has "the ingest-only partner is counted" "$out" "ok: 9 partners"
 out=$(cx "$T/i" run --once 2>&1); rc=$?
 eq "run --once with an ingest-only partner" "$rc" 0
 has "run --once with an ingest-only partner: nothing received" "$out" "summary files_received=0"

@@ -55,7 +55,7 @@ big 200000 SF66 > "$T/big-term.csv"
 big 200000 SF67 > "$T/big-int.csv"
 
 start_daemon
-check "the daemon starts and logs it" wait_for 5 logged "daemon started partners=7"
+check "the daemon starts and logs it" wait_for 5 logged "daemon started partners=8"
 
 # a second daemon on the same store is refused, naming the holder
 out=$(timeout 10 "$CROSSDOCK" daemon --config "$H/etc/crossdock.conf" 2>&1); rc=$?
@@ -94,7 +94,7 @@ partner sf-express-2 {
 CONF
 mkdir -p "$H/inbox/sf-express-2"
 kill -HUP $pid
-check "a good config on SIGHUP is loaded" wait_for 5 logged "daemon reloaded config=$H/etc/crossdock.conf partners=8"
+check "a good config on SIGHUP is loaded" wait_for 5 logged "daemon reloaded config=$H/etc/crossdock.conf partners=9"
 { iconv -f GB18030 -t UTF-8 "$TOP/inbox/sf-express/tracking-20261126.csv" | head -1
   echo "SF555500000001,50,2026-11-26 10:00:00,广州市,,收件"; } | iconv -f UTF-8 -t GBK > "$H/inbox/sf-express-2/tracking-1.csv"
 check "the new partner's file is applied" wait_for 15 ledger_has 10
@@ -146,7 +146,7 @@ mid_batch() {	# mid_batch SIGNAL TAG NN (two digits for the new keys)
 _stops=0
 mid_batch TERM term 11
 start_daemon
-check "a new daemon starts on the same store" wait_for 5 logged "daemon started partners=8"
+check "a new daemon starts on the same store" wait_for 5 logged "daemon started partners=9"
 check "and takes what the first one left" wait_for 15 ledger_has 13
 mid_batch INT int 12
 

@@ -392,7 +392,7 @@ FAULT=""
     iconv -f UTF-8 -t GBK; } > "$S/inbox/sf-express/tracking-20261127.csv"
 cx "$S" run --once >"$T/out" 2>"$T/err"
 eq "the old store is migrated on open and the batch runs (exit 0)" "$?" 0
-eq "it is at schema version 3" "$(sq "$S" 'PRAGMA user_version')" 3
+eq "it is at schema version 7 (the newest)" "$(sq "$S" 'PRAGMA user_version')" 7
 eq "integrity_check ok after the migration" "$(sq "$S" 'PRAGMA integrity_check')" ok
 eq "the samples it already holds are duplicates now" \
     "$(sq "$S" "SELECT count(*) FROM inbound_file WHERE status='duplicate'")" \
@@ -433,7 +433,7 @@ rc=$?
 check "a store from a newer crossdock is refused: exit 74 or 78 ($rc)" \
     [ $rc = 74 -o $rc = 78 ]
 eq "in one line naming the store and both versions" "$(cat "$T/err")" \
-    "crossdock: $S/var/crossdock.db: store schema version 99 is newer than this crossdock (3)"
+    "crossdock: $S/var/crossdock.db: store schema version 99 is newer than this crossdock (7)"
 eq "and left as it was" "$(sha256sum < "$S/var/crossdock.db")" "$before"
 
 # A store in a read-only folder (a read-only bind mount as root; the

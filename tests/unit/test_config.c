@@ -169,7 +169,7 @@ test_errors(void **state)
 	expect(d, 14, "partner a: inbox %s/no-such-folder is not a folder",
 	    fixture_dir);
 	expect(d, 15, "kind 'ship' is not one of merchant, carrier, warehouse, "
-	    "bank, customs, odr");
+	    "bank, customs, odr, platform");
 	expect(d, 17, "locale 'fr' is not zh or en");
 	expect(d, 18, "timezone 'Mars/Olympus' is not a known zone");
 	expect(d, 21, "'store' is not allowed inside a partner block");

@@ -226,20 +226,22 @@ test_datasets(void **state)
 	assert_null(dataset_find("orders"));
 
 	ds = dataset_find("tracking_update");
-	assert_int_equal(ds->ncols, 12);
+	assert_int_equal(ds->ncols, 14);
 	assert_string_equal(ds->cols[0].name, "merchant");
 	assert_string_equal(ds->cols[11].name, "lag_minutes");
+	assert_string_equal(ds->cols[13].name, "latest_event_time");
 	assert_int_equal(ds->cols[6].type, COL_TIME);
 	assert_int_equal(ds->cols[11].type, COL_INT);
 	ds = dataset_find("recon_line");
-	assert_int_equal(ds->ncols, 12);
+	assert_int_equal(ds->ncols, 21);
 	assert_int_equal(ds->cols[dataset_col_index(ds, "difference")].type,
 	    COL_MONEY);
 	assert_int_equal(ds->cols[dataset_col_index(ds, "booking_date")].type,
 	    COL_DATE);
 	ds = dataset_find("notice");
-	assert_int_equal(ds->ncols, 8);
+	assert_int_equal(ds->ncols, 13);
 	assert_string_equal(ds->cols[7].name, "text");
+	assert_string_equal(ds->cols[8].name, "audience");
 }
 
 /*
@@ -440,11 +442,12 @@ test_dataset_and_columns(void **state)
 	    "recon_line, notice)");
 	expect_error("col.xml", HEAD_DS("notice")
 	    "  <jsonl/>\n"
-	    "  <column name=\"a\" source=\"waybill\"/>\n"
+	    "  <column name=\"a\" source=\"carrier\"/>\n"
 	    "</output>\n",
-	    ":4: unknown column \"waybill\" for dataset notice (columns: "
+	    ":4: unknown column \"carrier\" for dataset notice (columns: "
 	    "kind, subject, partner, locale, detected_at, deadline_at, "
-	    "title, text)");
+	    "title, text, audience, exception_id, order_no, waybill, "
+	    "status)");
 	expect_error("dup.xml", HEAD
 	    "  <csv/>\n"
 	    "  <column name=\"Waybill\" source=\"waybill\"/>\n"
@@ -691,7 +694,9 @@ test_many_errors(void **state)
 		":5: unknown column \"colour\" for dataset recon_line "
 		    "(columns: statement_id, account, entry_ref, "
 		    "booking_date, direction, currency, amount, order_no, "
-		    "expected_amount, difference, outcome, detail)",
+		    "expected_amount, difference, outcome, detail, bank, "
+		    "version, line_kind, change, value_date, fee, "
+		    "counterparty, remittance, suggested_order)",
 		":6: <money> on column \"outcome\" of type text; only money "
 		    "columns take it",
 		":7: time format \"%H\": %H on a date column (a date has no "
