@@ -45,8 +45,10 @@
  *	the same generations and the same marks.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../util/xmalloc.h"
 #include "store.h"
 #include "store_int.h"
 #include "store_tracking.h"
@@ -63,8 +65,9 @@ const char store_tracking_schema[] =
 	"  gen INTEGER NOT NULL,"
 	"  lag_s INTEGER NOT NULL,"
 	"  PRIMARY KEY (waybill, event_id)) WITHOUT ROWID;"
-	/* covering: a delta reads a generation range without the table */
-	"CREATE INDEX tracking_seen_gen ON tracking_seen(gen, lag_s);"
+	/* covering: a delta reads a generation range without the table,
+	 * and meets its events in id order (near the order they lie in) */
+	"CREATE INDEX tracking_seen_gen ON tracking_seen(gen, event_id, lag_s);"
 	"CREATE TABLE tracking_waybill ("
 	"  waybill TEXT PRIMARY KEY,"
 	"  partner TEXT NOT NULL,"
@@ -92,30 +95,31 @@ const char store_tracking_schema[] =
 	"  silent INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (partner, carrier));";
 
-/* New events with their file's received_at, in the order of
- * tracking_seen's key so its b-tree is appended to in order. */
+/*
+ * One pass over the new events, each with its file's received_at,
+ * grouped by waybill and newest first within it: every row is stamped
+ * (tracking_seen), the first of each waybill is the newest and goes to
+ * sql_latest, and the feeds' figures add up on the way.  Doing this in
+ * the pass, rather than in two more window queries over the new events,
+ * saves two sorts of them (a million events: 16 s down to a few).
+ */
 static const char sql_new_events[] =
-	"SELECT e.id, e.waybill, e.event_time, f.received_at"
+	"SELECT e.id, e.waybill, e.partner, e.carrier, e.event_code,"
+	" e.status, e.event_time, f.received_at"
 	" FROM tracking_event e JOIN inbound_file f ON f.id = e.file_id"
-	" WHERE e.id > ?1 ORDER BY e.waybill, e.id";
+	" WHERE e.id > ?1"
+	" ORDER BY e.waybill, e.event_time DESC, e.event_code DESC,"
+	"  e.carrier DESC";
 
 static const char sql_seen_put[] =
 	"INSERT INTO tracking_seen (waybill, event_id, gen, lag_s)"
 	" VALUES (?1, ?2, ?3, ?4)";
 
-/* Invariant 3: the newest event of each waybill in this generation
- * replaces the stored one only when it is later. */
+/* Invariant 3: a waybill's newest new event replaces the stored one
+ * only when it is later. */
 static const char sql_latest[] =
 	"INSERT INTO tracking_waybill (waybill, partner, carrier, event_code,"
-	"  status, event_time)"
-	" SELECT waybill, partner, carrier, event_code, status, event_time"
-	" FROM (SELECT e.waybill, e.partner, e.carrier, e.event_code,"
-	"   e.status, e.event_time, row_number() OVER (PARTITION BY e.waybill"
-	"   ORDER BY e.event_time DESC, e.event_code DESC, e.carrier DESC)"
-	"   AS rn"
-	"  FROM tracking_seen s JOIN tracking_event e ON e.id = s.event_id"
-	"  WHERE s.gen = ?1) AS x"
-	" WHERE rn = 1"
+	"  status, event_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 	" ON CONFLICT (waybill) DO UPDATE SET partner = excluded.partner,"
 	"  carrier = excluded.carrier, event_code = excluded.event_code,"
 	"  status = excluded.status, event_time = excluded.event_time"
@@ -123,22 +127,13 @@ static const char sql_latest[] =
 	"  (tracking_waybill.event_time, tracking_waybill.event_code,"
 	"  tracking_waybill.carrier)";
 
-/* The feeds of this generation's events: counts, the newest delivery
- * and the worst lag in it (the older delivery's when this one is not
- * newer).  max(a, b) of two values is a CASE: PostgreSQL's is
- * GREATEST. */
+/* A feed's new events: counts, the newest delivery and the worst lag
+ * in it (the stored delivery's when this one is not newer).  max(a, b)
+ * of two values is a CASE: PostgreSQL's is GREATEST. */
 static const char sql_feed[] =
 	"INSERT INTO tracking_feed (partner, carrier, events,"
 	"  last_received_at, last_event_time, worst_lag_s)"
-	" SELECT partner, carrier, count(*), max(received_at),"
-	"  max(event_time), max(CASE WHEN received_at = newest THEN lag_s END)"
-	" FROM (SELECT e.partner, e.carrier, e.event_time, f.received_at,"
-	"   s.lag_s, max(f.received_at) OVER (PARTITION BY e.partner,"
-	"   e.carrier) AS newest"
-	"  FROM tracking_seen s JOIN tracking_event e ON e.id = s.event_id"
-	"  JOIN inbound_file f ON f.id = e.file_id"
-	"  WHERE s.gen = ?1) AS x"
-	" GROUP BY partner, carrier"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 	" ON CONFLICT (partner, carrier) DO UPDATE SET"
 	"  events = tracking_feed.events + excluded.events,"
 	"  worst_lag_s = CASE"
@@ -200,7 +195,11 @@ static const char sql_state_put[] =
  * Invariant 4: the delta.  Part one reads the generation range of
  * tracking_seen (its covering index), part two the new ownerships of
  * the merchant; the two are disjoint (seen.gen above or at most
- * ?2).  ?1 merchant, ?2 after, ?3 through.
+ * ?2).  ?1 merchant, ?2 after, ?3 through.  In part one the owner's
+ * columns are written as expressions (|| '', + 0) so that SQLite's
+ * planner, which has no statistics, drives the join from the new
+ * events rather than from all the merchant's ownerships: a delta
+ * costs what is new, not the merchant's history.
  */
 #define ROW_COLS \
 	"SELECT o.merchant, o.order_no, e.waybill, e.carrier, e.event_code," \
@@ -213,8 +212,8 @@ static const char sql_rows[] =
 	" JOIN tracking_event e ON e.id = s.event_id"
 	" JOIN inbound_file f ON f.id = e.file_id"
 	" JOIN tracking_waybill w ON w.waybill = s.waybill"
-	" WHERE s.gen > ?2 AND s.gen <= ?3 AND o.merchant = ?1"
-	"  AND o.since <= ?3"
+	" WHERE s.gen > ?2 AND s.gen <= ?3 AND o.merchant || '' = ?1"
+	"  AND o.since + 0 <= ?3"
 	" UNION ALL "
 	ROW_COLS
 	" FROM tracking_owner o"
@@ -312,49 +311,167 @@ store_tracking_state(struct store *s, struct store_tracking_state *out)
 	return rc == SQLITE_ROW;
 }
 
-/* Stamp the new events with gen and their lag; *last the highest id. */
+/* A feed's figures over this pass's events. */
+struct feed_acc {
+	char		*partner;
+	char		*carrier;
+	int64_t		 events;
+	char		 newest[24];	/* received_at of its newest delivery */
+	char		 last_event[24];
+	int64_t		 worst_lag;	/* in that delivery */
+};
+
+struct absorb {
+	struct store	*s;
+	sqlite3_stmt	*sel, *put, *latest, *feed;
+	struct feed_acc	*feeds;
+	size_t		 nfeeds;
+	char		*prev;		/* the previous row's waybill */
+	size_t		 prevsz;
+};
+
+static void
+feed_add(struct absorb *a, const char *partner, const char *carrier,
+    const char *event_time, const char *received_at, int64_t lag)
+{
+	struct feed_acc *f;
+	size_t i;
+
+	for (i = 0; i < a->nfeeds; i++)
+		if (strcmp(a->feeds[i].partner, partner) == 0 &&
+		    strcmp(a->feeds[i].carrier, carrier) == 0)
+			break;
+	if (i == a->nfeeds) {
+		a->feeds = xreallocarray(a->feeds, ++a->nfeeds,
+		    sizeof *a->feeds);
+		f = &a->feeds[i];
+		memset(f, 0, sizeof *f);
+		f->partner = xstrdup(partner);
+		f->carrier = xstrdup(carrier);
+		f->worst_lag = lag;
+	}
+	f = &a->feeds[i];
+	f->events++;
+	if (strcmp(received_at, f->newest) > 0) {
+		snprintf(f->newest, sizeof f->newest, "%s", received_at);
+		f->worst_lag = lag;
+	} else if (strcmp(received_at, f->newest) == 0 && lag > f->worst_lag)
+		f->worst_lag = lag;
+	if (strcmp(event_time, f->last_event) > 0)
+		snprintf(f->last_event, sizeof f->last_event, "%s", event_time);
+}
+
+static int
+step_reset(struct store *s, sqlite3_stmt *st, const char *table)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_report(s, "step", "table", table);
+	return 0;
+}
+
+/* The newest new event of a waybill (the first row of its group). */
+static int
+latest_put(struct absorb *a)
+{
+	int i;
+
+	sqlite3_bind_value(a->latest, 1, sqlite3_column_value(a->sel, 1));
+	for (i = 2; i <= 6; i++)
+		sqlite3_bind_value(a->latest, i,
+		    sqlite3_column_value(a->sel, i));
+	return step_reset(a->s, a->latest, "tracking_waybill");
+}
+
+static int
+feeds_put(struct absorb *a)
+{
+	struct feed_acc *f;
+	size_t i;
+
+	for (i = 0; i < a->nfeeds; i++) {
+		f = &a->feeds[i];
+		sqlite3_bind_text(a->feed, 1, f->partner, -1, SQLITE_STATIC);
+		sqlite3_bind_text(a->feed, 2, f->carrier, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(a->feed, 3, f->events);
+		sqlite3_bind_text(a->feed, 4, f->newest, -1, SQLITE_STATIC);
+		sqlite3_bind_text(a->feed, 5, f->last_event, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(a->feed, 6, f->worst_lag);
+		if (step_reset(a->s, a->feed, "tracking_feed") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Stamp the new events with gen and their lag, move the latest status
+ * and the feeds; *last the highest id. */
 static int
 absorb(struct store *s, int64_t after, int64_t gen, store_tracking_lag_fn lag,
     int64_t *last, unsigned long *n)
 {
-	sqlite3_stmt *sel = NULL, *put = NULL;
-	int64_t id;
-	int rc;
+	struct absorb a;
+	const char *wb, *et, *rx;
+	int64_t id, l;
+	size_t i, len;
+	int rc, ret = -1;
 
+	memset(&a, 0, sizeof a);
+	a.s = s;
 	*last = after;
 	*n = 0;
-	if (store_prep(s, &sel, sql_new_events) == -1 ||
-	    store_prep(s, &put, sql_seen_put) == -1)
-		goto fail;
-	sqlite3_bind_int64(sel, 1, after);
-	sqlite3_bind_int64(put, 3, gen);
-	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(sel, 0);
-		sqlite3_bind_value(put, 1, sqlite3_column_value(sel, 1));
-		sqlite3_bind_int64(put, 2, id);
-		sqlite3_bind_int64(put, 4, lag(
-		    (const char *)sqlite3_column_text(sel, 2),
-		    (const char *)sqlite3_column_text(sel, 3)));
-		if (sqlite3_step(put) != SQLITE_DONE) {
-			store_report(s, "step", "table", "tracking_seen");
-			goto fail;
+	if (store_prep(s, &a.sel, sql_new_events) == -1 ||
+	    store_prep(s, &a.put, sql_seen_put) == -1 ||
+	    store_prep(s, &a.latest, sql_latest) == -1 ||
+	    store_prep(s, &a.feed, sql_feed) == -1)
+		goto done;
+	sqlite3_bind_int64(a.sel, 1, after);
+	sqlite3_bind_int64(a.put, 3, gen);
+	while ((rc = sqlite3_step(a.sel)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(a.sel, 0);
+		wb = (const char *)sqlite3_column_text(a.sel, 1);
+		len = (size_t)sqlite3_column_bytes(a.sel, 1);
+		et = (const char *)sqlite3_column_text(a.sel, 6);
+		rx = (const char *)sqlite3_column_text(a.sel, 7);
+		l = lag(et, rx);
+		sqlite3_bind_value(a.put, 1, sqlite3_column_value(a.sel, 1));
+		sqlite3_bind_int64(a.put, 2, id);
+		sqlite3_bind_int64(a.put, 4, l);
+		if (step_reset(s, a.put, "tracking_seen") == -1)
+			goto done;
+		if (a.prev == NULL || strcmp(a.prev, wb) != 0) {
+			if (latest_put(&a) == -1)
+				goto done;
+			if (len + 1 > a.prevsz) {
+				a.prevsz = len + 1;
+				a.prev = xrealloc(a.prev, a.prevsz);
+			}
+			memcpy(a.prev, wb, len + 1);
 		}
-		sqlite3_reset(put);
+		feed_add(&a, (const char *)sqlite3_column_text(a.sel, 2),
+		    (const char *)sqlite3_column_text(a.sel, 3), et, rx, l);
 		if (id > *last)
 			*last = id;
 		(*n)++;
 	}
 	if (rc != SQLITE_DONE) {
 		store_report(s, "step", "table", "tracking_event");
-		goto fail;
+		goto done;
 	}
-	sqlite3_finalize(sel);
-	sqlite3_finalize(put);
-	return 0;
- fail:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(put);
-	return -1;
+	ret = feeds_put(&a);
+ done:
+	sqlite3_finalize(a.sel);
+	sqlite3_finalize(a.put);
+	sqlite3_finalize(a.latest);
+	sqlite3_finalize(a.feed);
+	for (i = 0; i < a.nfeeds; i++) {
+		free(a.feeds[i].partner);
+		free(a.feeds[i].carrier);
+	}
+	free(a.feeds);
+	free(a.prev);
+	return ret;
 }
 
 static int
@@ -387,11 +504,8 @@ store_tracking_evaluate(struct store *s, int64_t gen,
 		return -1;
 	if (absorb(s, st.last_event, gen, lag, &last, &out->events) == -1)
 		return -1;
-	v[0] = gen;
 	if (out->events > 0 &&
-	    (exec_ints(s, "latest", sql_latest, v, 1, NULL) == -1 ||
-	    exec_ints(s, "feed", sql_feed, v, 1, NULL) == -1 ||
-	    exec_ints(s, "open_parcels", sql_open_parcels, v, 0, NULL) == -1))
+	    exec_ints(s, "open_parcels", sql_open_parcels, v, 0, NULL) == -1)
 		return -1;
 	v[0] = st.last_file;
 	v[1] = gen;

@@ -520,10 +520,11 @@ test_lag_and_feeds(void **state)
 static void
 test_feed_latest_delivery(void **state)
 {
+	/* the late one's waybill sorts after the timely one's */
 	static const char *const late[] = {
-		"SF600000000001,50,in_transit,2026-11-26T18:00:00Z", NULL };
+		"SF600000000002,50,in_transit,2026-11-26T18:00:00Z", NULL };
 	static const char *const ontime[] = {
-		"SF600000000002,50,in_transit,2026-11-27T01:00:00Z", NULL };
+		"SF600000000001,50,in_transit,2026-11-27T01:00:00Z", NULL };
 	struct store *s = fresh("deliveries");
 	struct feeds f;
 
