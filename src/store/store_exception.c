@@ -608,15 +608,15 @@ store_exception_raise(struct store *s, const char *kind, const char *partner,
 	    " ON CONFLICT DO NOTHING", 6, p);
 }
 
+/* Migration 2's columns first, as before: kind, partner, subject. */
 int
 store_exception_dump(struct store *s, FILE *fp)
 {
 	return store_dump_query(s, fp, "exception", "SELECT e.kind,"
-	    " e.subject, e.partner, e.recipient, e.status, e.order_no,"
-	    " e.waybill, e.variant, e.buyer_locale, e.detail, e.detected_at,"
-	    " e.deadline_at, e.provisional, e.notified_at, e.resolved_at,"
-	    " f.name AS notice_file,"
-	    " replace(e.args, '\n', ';') AS args"
+	    " e.partner, e.subject, e.detail, e.detected_at, e.resolved_at,"
+	    " e.recipient, e.status, e.order_no, e.waybill, e.variant,"
+	    " e.buyer_locale, e.deadline_at, e.provisional, e.notified_at,"
+	    " f.name AS notice_file, replace(e.args, '\n', ';') AS args"
 	    " FROM exception e LEFT JOIN outbound_file f"
 	    " ON f.id = e.outbound_id"
 	    " ORDER BY e.kind, e.subject, e.detected_at");
