@@ -9,9 +9,11 @@
 # an old unpaid order, a parcel lost and a lamp out of stock with an
 # order open, while the US parcel has been silent for 40 h (the home's
 # limit for the US: 24 h); batch2 at 2026-11-27T12:00Z the US parcel's
-# next scan.
+# next scan.  Batch1 is also killed (SIGKILL) at each of its evaluate
+# and emit crash points and run again: the same exceptions and the
+# same notice files, each once.
 . tests/e2e/lib.sh
-plan 18
+plan 22
 
 D=$TOP/tests/e2e/data/exceptions
 H=$T/h
@@ -36,7 +38,15 @@ run_at "$H" 2026-11-25T11:00:00Z
 eq "batch0: no exception yet" "$(sq "$H" 'SELECT count(*) FROM exception')" 0
 eq "batch0: no notice file" "$(outfiles "$H" | grep -c notices)" 0
 
+# clone FROM TO: a copy of a home, its config pointing at the copy
+clone() {
+	rm -rf "$2"; cp -R "$1" "$2"
+	sed "s|^home .*|home        $2|" "$1/etc/crossdock.conf" \
+	    > "$2/etc/crossdock.conf"
+}
+
 cp -R "$D/batch1/." "$H/inbox/"
+clone "$H" "$T/base"
 run_at "$H" "$NOW"
 has "batch1: four exceptions raised" "$(cat "$T/run.out")" \
     "exceptions_raised=4 exceptions_resolved=0"
@@ -54,6 +64,41 @@ eq "batch1: the notice files are in the outbound ledger" \
     "$(sq "$H" "SELECT partner || ' ' || name || ' ' || status FROM outbound_file WHERE name LIKE 'notices-%' ORDER BY id")" \
     "shop-acme notices-shop-acme-000001.jsonl delivered
 platform notices-platform-000001.jsonl delivered"
+
+# Kill batch1 at every crash point of evaluate and emit, then rerun.
+clone "$T/base" "$T/trace"
+CROSSDOCK_CRASHPOINT_TRACE=1 cx "$T/trace" run --once >/dev/null \
+    2>"$T/points"
+points=$(grep -E '^crashpoint [0-9]+ (evaluated|emit-)' "$T/points" |
+    cut -d' ' -f2)
+n=$(echo "$points" | wc -w)
+check "batch1 has evaluate and emit crash points ($n)" [ "$n" -ge 10 ]
+killed=0; same=0; once=0
+for k in $points; do
+	B=$T/k$k
+	clone "$T/base" "$B"
+	CROSSDOCK_CRASHPOINT=$k cx "$B" run --once >/dev/null 2>&1
+	[ $? = 137 ] && killed=$((killed + 1))
+	cx "$B" run --once >/dev/null 2>&1
+	if [ "$(exceptions "$B")" = "$(cat "$D/expected/exceptions-1.txt")" ] &&
+	    cmp -s "$B/outbox/shop-acme/notices-shop-acme-000001.jsonl" \
+	    "$D/expected/notices-shop-acme-000001.jsonl" &&
+	    cmp -s "$B/outbox/platform/notices-platform-000001.jsonl" \
+	    "$D/expected/notices-platform-000001.jsonl"; then
+		same=$((same + 1))
+	else
+		echo "# killed at $k: exceptions or notices differ"
+	fi
+	[ "$(outfiles "$B" | grep -c notices)" = 2 ] &&
+	    [ "$(find "$B/outbox" -name '.*' -type f | wc -l)" = 0 ] &&
+	    once=$((once + 1))
+	rm -rf "$B"
+done
+eq "every kill was a SIGKILL" "$killed" "$n"
+eq "after each kill and a rerun: the same exceptions and notices" \
+    "$same" "$n"
+eq "after each kill and a rerun: two notice files, no temporary" \
+    "$once" "$n"
 
 before=$(exceptions "$H")
 run_at "$H" "$NOW"
