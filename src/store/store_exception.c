@@ -78,7 +78,8 @@ static const char now_table[] =
 	"  (PARTITION BY carrier, waybill ORDER BY event_time DESC," \
 	"  event_code DESC) AS rn FROM tracking_event)" \
 	" SELECT e.waybill, o.partner, o.order_no, e.waybill, " variant "," \
-	"  e.status, " BUYER_LOCALE ", o.buyer_country, e.event_time," \
+	"  e.status || ' since ' || e.event_time, " BUYER_LOCALE "," \
+	"  o.buyer_country, e.event_time," \
 	"  e.carrier AS carrier, o.buyer_country AS country," \
 	"  o.buyer_name AS buyer, e.detail AS event," \
 	"  e.status AS \"event:status\", e.status AS \"status:status\"," \
@@ -98,7 +99,8 @@ static const char now_table[] =
 	"  FROM customs_receipt c)" \
 	" SELECT COALESCE(o.order_no, r.k), o.partner," \
 	"  COALESCE(o.order_no, r.order_no), COALESCE(o.waybill," \
-	"  r.logistics_no), NULL, r.status || ' ' || r.return_status," \
+	"  r.logistics_no), NULL, r.status || ' (' || r.return_status" \
+	"  || ') ' || r.return_time," \
 	"  " BUYER_LOCALE ", o.buyer_country, r.return_time," \
 	"  COALESCE(r.invt_no, r.guid) AS declaration," \
 	"  r.return_info AS reason, r.return_time AS \"detected_at:time\"," \
