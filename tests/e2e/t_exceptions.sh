@@ -11,9 +11,9 @@
 # limit for the US: 24 h); batch2 at 2026-11-27T12:00Z the US parcel's
 # next scan.  Batch1 is also killed (SIGKILL) at each of its evaluate
 # and emit crash points and run again: the same exceptions and the
-# same notice files, each once.
+# same notice files, each once.  crossdock exceptions lists them.
 . tests/e2e/lib.sh
-plan 22
+plan 25
 
 D=$TOP/tests/e2e/data/exceptions
 H=$T/h
@@ -123,6 +123,22 @@ eq "batch2: no new notice file (a resolution is not a notice)" \
     "$(outfiles "$H" | grep -c notices)" 2
 eq "batch2: the exceptions" "$(exceptions "$H")" \
     "$(cat "$D/expected/exceptions-2.txt")"
+eq "crossdock exceptions lists them all" "$(cxo "$H" exceptions)" \
+    "ID    KIND                 SUBJECT                      RECIPIENT    STATUS    DETECTED             DEADLINE             NOTIFIED             RESOLVED             DETAIL
+1     delay                SF900000000001               shop-acme    resolved  2026-11-27T02:00:00Z -                    2026-11-27T02:00:00Z 2026-11-27T12:00:00Z in_transit since 2026-11-25T10:00:00Z
+2     lost                 SF900000000002               shop-acme    notified  2026-11-27T02:00:00Z -                    2026-11-27T02:00:00Z -                    lost since 2026-11-27T00:00:00Z
+4     stockout_open_orders USLAX01/ACME-LMP-001         platform     notified  2026-11-27T02:00:00Z -                    2026-11-27T02:00:00Z -                    available 0, 1 open orders
+3     unpaid_order         ACME-20261120-9003           shop-acme    notified  2026-11-27T02:00:00Z -                    2026-11-27T02:00:00Z -                    unpaid since 2026-11-20T02:00:00Z"
+eq "crossdock exceptions --open --csv: the open ones (not the delay)" \
+    "$(cxo "$H" exceptions --open --csv | tr -d '\r')" \
+    "id,kind,subject,recipient,status,detected_at,deadline_at,notified_at,resolved_at,detail
+2,lost,SF900000000002,shop-acme,notified,2026-11-27T02:00:00Z,,2026-11-27T02:00:00Z,,lost since 2026-11-27T00:00:00Z
+4,stockout_open_orders,USLAX01/ACME-LMP-001,platform,notified,2026-11-27T02:00:00Z,,2026-11-27T02:00:00Z,,\"available 0, 1 open orders\"
+3,unpaid_order,ACME-20261120-9003,shop-acme,notified,2026-11-27T02:00:00Z,,2026-11-27T02:00:00Z,,unpaid since 2026-11-20T02:00:00Z"
+eq "crossdock exceptions --kind delay --csv: one kind" \
+    "$(cxo "$H" exceptions --kind delay --csv | tr -d '\r' | cut -d, -f2-5)" \
+    "kind,subject,recipient,status
+delay,SF900000000001,shop-acme,resolved"
 
 run_at "$H" 2026-11-27T12:00:00Z
 has "batch2 rerun: nothing raised or resolved" "$(cat "$T/run.out")" \
