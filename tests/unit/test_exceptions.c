@@ -331,12 +331,15 @@ test_parcels(void **state)
 	assert_int_equal(resolved, 0);
 	assert_string_equal(ask("SELECT count(*) FROM exception"), "9;");
 
-	/* SF1 moves, SF2 is delivered, SF4 turns up again */
+	/* SF1 moves, SF2 is delivered, SF4 turns up again, SF5 is
+	 * delivered after all */
 	event("SF1", "36", "in_transit", "2026-11-27T01:00:00Z");
 	event("SF2", "80", "delivered", "2026-11-27T01:30:00Z");
 	event("SF4", "44", "out_for_delivery", "2026-11-27T01:00:00Z");
+	event("SF5", "80", "delivered", "2026-11-27T01:00:00Z");
 	evaluate("2026-11-27T03:00:00Z");
-	assert_int_equal(resolved, 3);
+	assert_int_equal(resolved, 4);
+	assert_string_equal(of("returned"), "SF5|shop-uk|resolved|en;");
 	assert_string_equal(of("delay"),
 	    "SF1|shop-acme|resolved|en;SF2|shop-acme|resolved|en;");
 	assert_string_equal(of("lost"), "SF4|shop-uk|resolved|en;");
@@ -506,6 +509,15 @@ test_payments(void **state)
 	    "P-1|shop-acme|resolved|NULL;");
 	assert_int_equal(resolved, 1);
 	assert_int_equal(raised, 0);
+
+	/* the order E7 pays turns up */
+	order("shop-uk", "NOPE-1", "2026-11-25T00:00:00Z", "GB", "USD", 999,
+	    NULL, NULL, NULL);
+	evaluate("2026-11-26T14:00:00Z");
+	assert_string_equal(of("unknown_payment"),
+	    "bank-boc/E7|ops|resolved|NULL;");
+	assert_int_equal(resolved, 1);
+	assert_int_equal(raised, 0);
 }
 
 /* A statement that does not add up: to the platform, with its figures;
@@ -531,6 +543,15 @@ test_statement_integrity(void **state)
 	    "closing:money=USD 50000\n"
 	    "reason=closing balance 500.00, entries give 590.00\n;");
 	assert_string_equal(of("partial_payment"), "");
+
+	/* the bank corrects the statement: it adds up, its entry is
+	 * reconciled (a part payment now) */
+	sql("UPDATE bank_statement SET closing_balance = 59000, file_id = %d",
+	    newfile("bank-boc", "2026-11-26T09:00:00Z"));
+	evaluate("2026-11-26T13:00:00Z");
+	assert_string_equal(of("statement_integrity"),
+	    "bank-boc/2026/231|ops|resolved|NULL;");
+	assert_string_equal(of("partial_payment"), "T-1|shop-acme|open|NULL;");
 }
 
 /*
