@@ -681,13 +681,40 @@ static const char rate_sql[] =
 	" payments = recon_rate.payments + excluded.payments,"
 	" matched = recon_rate.matched + excluded.matched";
 
+/* The first column of the first row of sql as an integer, -1 error. */
+static int64_t
+scalar(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (store_prep(s, &st, sql) == -1)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		store_report(s, "step", "recon", "scalar");
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* 1 when every entry is to be re-evaluated, 0 not, -1 error. */
+static int
+all_dirty(struct store *s)
+{
+	int64_t n = scalar(s, "SELECT count(*) FROM recon_entry"
+	    " WHERE dirty = 0");
+
+	return n < 0 ? -1 : n == 0;
+}
+
 int
 store_recon_match(struct store *s, int64_t through,
     struct store_recon_counts *c)
 {
 	sqlite3_stmt *st;
-	int64_t lo;
-	int added, r;
+	int64_t lo, n;
+	int added, r, all, none;
 
 	memset(c, 0, sizeof *c);
 	if (watermark(s, &lo) == -1)
@@ -701,7 +728,11 @@ store_recon_match(struct store *s, int64_t through,
 	    " SELECT DISTINCT order_no FROM orders WHERE file_id > ?"
 	    " AND file_id <= ?", 2, lo, through) == -1)
 		return -1;
-	for (;;) {
+	/* when every entry is to be judged (a first run), nothing is to
+	 * add */
+	if ((all = all_dirty(s)) == -1)
+		return -1;
+	while (!all) {
 		if (store_exec(s, "INSERT INTO recon_t_dord SELECT DISTINCT"
 		    " r.ref FROM recon_entry e JOIN recon_ref r"
 		    " ON r.partner = e.partner AND r.entry_ref = e.entry_ref"
@@ -732,9 +763,13 @@ store_recon_match(struct store *s, int64_t through,
 	    store_exec(s, "DELETE FROM recon_rate WHERE payments = 0") == -1)
 		return -1;
 	/* orders, then suggestions (which skip paid orders) */
-	if (store_exec(s, "DELETE FROM recon_order WHERE"
+	if ((n = scalar(s, "SELECT count(*) FROM (SELECT 1 FROM recon_order"
+	    " LIMIT 1) x")) == -1)
+		return -1;
+	none = n == 0;
+	if ((!none && store_exec(s, "DELETE FROM recon_order WHERE"
 	    " (order_partner, order_no) IN (SELECT r.order_partner,"
-	    "  r.order_no " DIRTY_RESULTS ")") == -1 ||
+	    "  r.order_no " DIRTY_RESULTS ")") == -1) ||
 	    store_exec(s, order_sql) == -1 ||
 	    store_exec(s, suggest_sql) == -1)
 		return -1;
