@@ -246,6 +246,16 @@ store_recon_scan(struct store *s, store_recon_class_cb cb, void *arg,
 	    store_prep(s, &ref, "INSERT INTO recon_ref (partner, entry_ref,"
 	    " seq, ref) VALUES (?,?,?,?)") == -1)
 		goto done;
+	/* the statements changed entries belonged to are looked at again
+	 * (an amendment may move an entry to another statement) */
+	if (store_exec(s, "CREATE TEMP TABLE recon_t_aff ("
+	    " partner TEXT NOT NULL, statement_id TEXT NOT NULL,"
+	    " PRIMARY KEY (partner, statement_id))") == -1 ||
+	    exec_i64(s, "recon_t_aff", "INSERT INTO recon_t_aff SELECT DISTINCT"
+	    " e.partner, e.statement_id FROM bank_entry b JOIN recon_entry e"
+	    " ON e.partner = b.partner AND e.entry_ref = b.entry_ref"
+	    " WHERE b.file_id > ? AND b.file_id <= ?", 2, lo, *through) == -1)
+		goto done;
 	/* the references of changed entries are found again */
 	if (exec_i64(s, "recon_ref", "DELETE FROM recon_ref WHERE"
 	    " (partner, entry_ref) IN (SELECT partner, entry_ref"
@@ -329,11 +339,9 @@ store_recon_statements(struct store *s, int64_t through,
 	if (watermark(s, &lo) == -1)
 		return -1;
 	/* the statements to check: of changed entries, or sent again */
-	if (store_exec(s, "CREATE TEMP TABLE recon_t_aff ("
-	    " partner TEXT NOT NULL, statement_id TEXT NOT NULL,"
-	    " PRIMARY KEY (partner, statement_id))") == -1 ||
-	    store_exec(s, "INSERT INTO recon_t_aff SELECT DISTINCT partner,"
-	    " statement_id FROM recon_entry WHERE dirty = 1") == -1 ||
+	if (store_exec(s, "INSERT INTO recon_t_aff SELECT DISTINCT partner,"
+	    " statement_id FROM recon_entry WHERE dirty = 1"
+	    " ON CONFLICT DO NOTHING") == -1 ||
 	    exec_i64(s, "recon_t_aff", "INSERT INTO recon_t_aff SELECT"
 	    " partner, statement_id FROM bank_statement WHERE file_id > ?"
 	    " AND file_id <= ? ON CONFLICT DO NOTHING", 2, lo, through) == -1)
