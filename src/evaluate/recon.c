@@ -356,7 +356,7 @@ integrity(void *arg, const struct store_recon_sums *m, const char **verdict,
 	if (checked)
 		*verdict = detail[0] ? "failed" : "ok";
 	if (detail[0])
-		log_warn("recon integrity-failed partner=%s statement=\"%s\" "
+		log_info("recon integrity-failed partner=%s statement=\"%s\" "
 		    "detail=\"%s\"", m->partner, m->statement_id, detail);
 	return 0;
 }

@@ -246,6 +246,16 @@ store_recon_scan(struct store *s, store_recon_class_cb cb, void *arg,
 	    store_prep(s, &ref, "INSERT INTO recon_ref (partner, entry_ref,"
 	    " seq, ref) VALUES (?,?,?,?)") == -1)
 		goto done;
+	/* the statements changed entries belonged to are looked at again
+	 * (an amendment may move an entry to another statement) */
+	if (store_exec(s, "CREATE TEMP TABLE recon_t_aff ("
+	    " partner TEXT NOT NULL, statement_id TEXT NOT NULL,"
+	    " PRIMARY KEY (partner, statement_id))") == -1 ||
+	    exec_i64(s, "recon_t_aff", "INSERT INTO recon_t_aff SELECT DISTINCT"
+	    " e.partner, e.statement_id FROM bank_entry b JOIN recon_entry e"
+	    " ON e.partner = b.partner AND e.entry_ref = b.entry_ref"
+	    " WHERE b.file_id > ? AND b.file_id <= ?", 2, lo, *through) == -1)
+		goto done;
 	/* the references of changed entries are found again */
 	if (exec_i64(s, "recon_ref", "DELETE FROM recon_ref WHERE"
 	    " (partner, entry_ref) IN (SELECT partner, entry_ref"
@@ -329,11 +339,9 @@ store_recon_statements(struct store *s, int64_t through,
 	if (watermark(s, &lo) == -1)
 		return -1;
 	/* the statements to check: of changed entries, or sent again */
-	if (store_exec(s, "CREATE TEMP TABLE recon_t_aff ("
-	    " partner TEXT NOT NULL, statement_id TEXT NOT NULL,"
-	    " PRIMARY KEY (partner, statement_id))") == -1 ||
-	    store_exec(s, "INSERT INTO recon_t_aff SELECT DISTINCT partner,"
-	    " statement_id FROM recon_entry WHERE dirty = 1") == -1 ||
+	if (store_exec(s, "INSERT INTO recon_t_aff SELECT DISTINCT partner,"
+	    " statement_id FROM recon_entry WHERE dirty = 1"
+	    " ON CONFLICT DO NOTHING") == -1 ||
 	    exec_i64(s, "recon_t_aff", "INSERT INTO recon_t_aff SELECT"
 	    " partner, statement_id FROM bank_statement WHERE file_id > ?"
 	    " AND file_id <= ? ON CONFLICT DO NOTHING", 2, lo, through) == -1)
@@ -681,13 +689,40 @@ static const char rate_sql[] =
 	" payments = recon_rate.payments + excluded.payments,"
 	" matched = recon_rate.matched + excluded.matched";
 
+/* The first column of the first row of sql as an integer, -1 error. */
+static int64_t
+scalar(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (store_prep(s, &st, sql) == -1)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		store_report(s, "step", "recon", "scalar");
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* 1 when every entry is to be re-evaluated, 0 not, -1 error. */
+static int
+all_dirty(struct store *s)
+{
+	int64_t n = scalar(s, "SELECT count(*) FROM recon_entry"
+	    " WHERE dirty = 0");
+
+	return n < 0 ? -1 : n == 0;
+}
+
 int
 store_recon_match(struct store *s, int64_t through,
     struct store_recon_counts *c)
 {
 	sqlite3_stmt *st;
-	int64_t lo;
-	int added, r;
+	int64_t lo, n;
+	int added, r, all, none;
 
 	memset(c, 0, sizeof *c);
 	if (watermark(s, &lo) == -1)
@@ -701,7 +736,11 @@ store_recon_match(struct store *s, int64_t through,
 	    " SELECT DISTINCT order_no FROM orders WHERE file_id > ?"
 	    " AND file_id <= ?", 2, lo, through) == -1)
 		return -1;
-	for (;;) {
+	/* when every entry is to be judged (a first run), nothing is to
+	 * add */
+	if ((all = all_dirty(s)) == -1)
+		return -1;
+	while (!all) {
 		if (store_exec(s, "INSERT INTO recon_t_dord SELECT DISTINCT"
 		    " r.ref FROM recon_entry e JOIN recon_ref r"
 		    " ON r.partner = e.partner AND r.entry_ref = e.entry_ref"
@@ -732,9 +771,13 @@ store_recon_match(struct store *s, int64_t through,
 	    store_exec(s, "DELETE FROM recon_rate WHERE payments = 0") == -1)
 		return -1;
 	/* orders, then suggestions (which skip paid orders) */
-	if (store_exec(s, "DELETE FROM recon_order WHERE"
+	if ((n = scalar(s, "SELECT count(*) FROM (SELECT 1 FROM recon_order"
+	    " LIMIT 1) x")) == -1)
+		return -1;
+	none = n == 0;
+	if ((!none && store_exec(s, "DELETE FROM recon_order WHERE"
 	    " (order_partner, order_no) IN (SELECT r.order_partner,"
-	    "  r.order_no " DIRTY_RESULTS ")") == -1 ||
+	    "  r.order_no " DIRTY_RESULTS ")") == -1) ||
 	    store_exec(s, order_sql) == -1 ||
 	    store_exec(s, suggest_sql) == -1)
 		return -1;

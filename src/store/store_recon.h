@@ -57,7 +57,9 @@
  *     NULL nothing), outcome (README "Reconciliation": matched
  *     matched_with_fee amount_mismatch partial_payment overpayment
  *     duplicate_payment cancelled_order unknown_payment refund bank_fee
- *     split_payment not_reconciled), detail, suggested_order)
+ *     split_payment not_reconciled), detail, suggested_order,
+ *     payment 1 when the line is a payment's first (a booked credit,
+ *     neither reversal nor fee: what the success rate counts))
  *   recon_order (order_partner, order_no, currency, total_amount,
  *     paid, refunded, payments, refunds, outcome, detail): every
  *     order some entry references, its state over all entries

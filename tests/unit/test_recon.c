@@ -240,6 +240,10 @@ load_orders(struct store *s)
 		ORDER("ACME-17", "USD", 500, ""),
 		ORDER("A18", "USD", 600, ""),
 		ORDER("UNPAID-1", "USD", 100, ";status=pending"),
+		"order_no=OLD-1;buyer_country=US;currency=USD;total_amount=100;"
+		    "order_time=2026-11-20T10:00:00Z",
+		"order_no=OLD-2;buyer_country=US;currency=USD;total_amount=100;"
+		    "order_time=2026-11-20T10:00:00Z;status=shipped",
 		NULL,
 	};
 
@@ -356,9 +360,11 @@ test_outcomes(void **state)
 	    "A1|10000|10000|matched\nA4|10000|0|matched\n"
 	    "A6|20000|0|duplicate_payment\nA7|0|0|cancelled_order\n"
 	    "A9|12000|0|amount_mismatch");
-	/* unpaid: pending, older than 3 days before 2026-11-27T02:00 is
-	 * none here (ordered 11-24T10:00); A10 is unpaid but recent */
-	assert_string_equal(q("SELECT count(*) FROM recon_unpaid"), "0");
+	/* unpaid: pending (or without a status), ordered before
+	 * 2026-11-24T02:00 (3 days before the clock), nothing paid: OLD-1
+	 * only (A10 and UNPAID-1 are recent, OLD-2 shipped) */
+	assert_string_equal(q("SELECT * FROM recon_unpaid"),
+	    "shop|OLD-1|USD|100|2026-11-20T10:00:00Z");
 	/* the run's counts: 22 entries, E15 E16 not reconciled */
 	assert_int_equal(sum.entries, 22);
 	assert_int_equal(sum.matched, 11);	/* E1 E2 E3 E4b E6a E11 E12
@@ -589,6 +595,12 @@ test_versions(void **state)
 		NULL,
 	};
 
+	const char *const e3[] = {
+		CREDIT("V-2", "2026-11-26", "USD", 600,
+		    ";order_ref=V1;statement_id=ST/2"),
+		NULL,
+	};
+
 	(void)state;
 	load(s, "order", "shop", o);
 	load(s, "bank_entry", "bank", e1);
@@ -611,6 +623,26 @@ test_versions(void **state)
 	    "V-1,400,partial_payment,2,entry,\n"
 	    "V-2,600,matched,2,entry,added\n"
 	    ",1000,matched,2,order,changed\n");
+
+	/* a corrected entry moves to another statement: the first
+	 * statement's version 3 lists it as removed */
+	load(s, "bank_entry", "bank", e3);
+	evaluate(s, &sum);
+	memset(&l, 0, sizeof l);
+	assert_int_equal(store_recon_lines(s, "bank", "ST/1", 3, line_cb, &l),
+	    0);
+	assert_string_equal(l.buf,
+	    ",400,summary,3,summary,changed\n"
+	    "V-1,400,partial_payment,3,entry,\n"
+	    "V-2,600,matched,3,entry,removed\n"
+	    ",1000,matched,3,order,\n");
+	memset(&l, 0, sizeof l);
+	assert_int_equal(store_recon_lines(s, "bank", "ST/2", 1, line_cb, &l),
+	    0);
+	assert_string_equal(l.buf,
+	    ",600,summary,1,summary,\n"
+	    "V-2,600,matched,1,entry,\n"
+	    ",1000,matched,1,order,\n");
 	store_close(s);
 }
 
