@@ -130,8 +130,12 @@ main(int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 EOF
-objs=$(find "$build/src" -name '*.o' ! -name main.o 2>/dev/null)
-[ -n "$objs" ] || die "no objects in $build: run make first"
+# the objects of today's sources (not a stale one of a removed file)
+objs=
+for c in $(cd "$top" && find src -name '*.c' ! -name main.c); do
+	[ -f "$build/${c%.c}.o" ] || die "no $build/${c%.c}.o: run make first"
+	objs="$objs $build/${c%.c}.o"
+done
 # shellcheck disable=SC2086
 cc -D_GNU_SOURCE -I"$top/src" $(pkg-config --cflags libxml-2.0 sqlite3) -O2 \
     -o "$work/driver" "$work/driver.c" $objs \
