@@ -104,15 +104,30 @@ struct delta {
 	const char	*merchant;
 	int64_t		 after;
 	int64_t		 through;
+	unsigned long	 rows;
+	emit_row_cb	 cb;
+	void		*cbarg;
 };
+
+static int
+count_row(void *arg, const struct value *row)
+{
+	struct delta *d = arg;
+
+	d->rows++;
+	return d->cb(d->cbarg, row);
+}
 
 static int
 delta_rows(void *arg, struct store *s, emit_row_cb cb, void *cbarg)
 {
 	struct delta *d = arg;
 
-	return store_tracking_rows(s, d->merchant, d->after, d->through, cb,
-	    cbarg);
+	d->rows = 0;
+	d->cb = cb;
+	d->cbarg = cbarg;
+	return store_tracking_rows(s, d->merchant, d->after, d->through,
+	    count_row, d);
 }
 
 int
@@ -126,15 +141,22 @@ tracking_emit(struct emit *em, const struct partner *to,
 	struct delta d;
 	char name[32];
 
+	int64_t scanned;
+	int rc;
+
 	if (store_mark_last(s, to->id, DATASET, "", &last) == -1 ||
+	    store_tracking_scanned(s, to->id, &scanned) == -1 ||
 	    store_tracking_state(s, &st) == -1)
 		return -1;
-	/* nothing evaluated since the merchant's previous file */
-	if (st.gen <= last.through)
-		return 0;
+	memset(&d, 0, sizeof d);
 	d.merchant = to->id;
-	d.after = last.through;
+	/* (last.through, scanned] held nothing for it (store_tracking.c,
+	 * invariant 5) */
+	d.after = scanned > last.through ? scanned : last.through;
 	d.through = st.gen;
+	/* nothing evaluated since */
+	if (d.through <= d.after)
+		return 0;
 	snprintf(name, sizeof name, "tracking-%06" PRId64, last.version + 1);
 	memset(&job, 0, sizeof job);
 	job.to = to;
@@ -148,7 +170,12 @@ tracking_emit(struct emit *em, const struct partner *to,
 	job.arg = &d;
 	/* 1 (refused for its data) is logged and raised by emit_file; the
 	 * batch goes on and the next one tries the same delta again */
-	return emit_file(em, &job) == -1 ? -1 : 0;
+	if ((rc = emit_file(em, &job)) == -1)
+		return -1;
+	if (rc == 0 && d.rows == 0 &&
+	    store_tracking_scanned_put(s, to->id, d.through) == -1)
+		return -1;
+	return 0;
 }
 
 /* ---- crossdock tracking -------------------------------------------- */

@@ -43,6 +43,13 @@
  *	nothing again.  The generation only advances when events or
  *	ownerships change, so a rerun (or a rerun after a crash) reaches
  *	the same generations and the same marks.
+ *   5. A delta that finds no rows for (T', T] lets the next one start
+ *	at T (tracking_scan): a pair can only become due at a generation
+ *	later than the one current when it appears, so none can fall into
+ *	(T', T] afterwards.  Without this a merchant with nothing to
+ *	receive would have every batch read all events since its last
+ *	file.  It is an optimisation only: no file or mark depends on it,
+ *	and the dump leaves it out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +100,11 @@ const char store_tracking_schema[] =
 	"  open_parcels INTEGER NOT NULL DEFAULT 0,"
 	"  late INTEGER NOT NULL DEFAULT 0,"
 	"  silent INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (partner, carrier));";
+	"  PRIMARY KEY (partner, carrier));"
+	/* where a merchant's last delta without rows ended (invariant 5) */
+	"CREATE TABLE tracking_scan ("
+	"  merchant TEXT PRIMARY KEY,"
+	"  through INTEGER NOT NULL);";
 
 /*
  * One pass over the new events, each with its file's received_at,
@@ -571,6 +582,42 @@ store_tracking_rows(struct store *s, const char *merchant, int64_t after,
 	if (rc != SQLITE_DONE)
 		return store_report(s, "step", "dataset", "tracking_update");
 	return 0;
+}
+
+int
+store_tracking_scanned(struct store *s, const char *merchant, int64_t *through)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*through = 0;
+	if (store_prep(s, &st, "SELECT through FROM tracking_scan"
+	    " WHERE merchant = ?1") == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, merchant, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*through = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_report(s, "step", "table", "tracking_scan");
+	return 0;
+}
+
+int
+store_tracking_scanned_put(struct store *s, const char *merchant,
+    int64_t through)
+{
+	sqlite3_stmt *st;
+
+	if (store_prep(s, &st, "INSERT INTO tracking_scan (merchant, through)"
+	    " VALUES (?1, ?2) ON CONFLICT (merchant) DO UPDATE SET"
+	    " through = excluded.through"
+	    " WHERE excluded.through > tracking_scan.through") == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, merchant, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, through);
+	return step_done(s, st, "tracking_scan");
 }
 
 int
