@@ -24,6 +24,7 @@
 # SELECT (store_tracking.c's sql_rows: keep the two equal), header row
 # on.  Both write to the same disk.  Prints name=value lines:
 #   tracking_events, tracking_delta_rows, tracking_evaluate_s,
+#   tracking_evaluate_idle_s (the same evaluation again, nothing new),
 #   tracking_emit_s, tracking_emit_peak_rss_mb, tracking_sqlite_csv_s,
 #   tracking_sqlite_csv_peak_rss_mb, tracking_emit_vs_sqlite_csv
 #   (ours / theirs; target <= 1.5), tracking_emit_bytes,
@@ -206,6 +207,10 @@ note "evaluating"
     { cat "$work/eval.err" >&2; die "tracking_evaluate failed"; }
 emit tracking_evaluate_s "$(sed -n 's/^seconds=//p' "$work/eval.out")"
 emit tracking_evaluate_peak_rss_mb "$(mb "$(cut -d' ' -f2 "$work/time.out")")"
+# and again with nothing new: what every later batch pays
+"$work/driver" "$conf" evaluate bench-shop "$NOW" > "$work/eval.out" \
+    2> "$work/eval.err" || { cat "$work/eval.err" >&2; die "tracking_evaluate failed"; }
+emit tracking_evaluate_idle_s "$(sed -n 's/^seconds=//p' "$work/eval.out")"
 gen=$(sqlite3 "$db" "SELECT gen FROM tracking_state")
 after=$(sqlite3 "$db" "SELECT coalesce(max(through), 0) FROM emit_mark
     WHERE recipient = 'bench-shop' AND dataset = 'tracking_update'")

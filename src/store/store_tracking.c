@@ -190,11 +190,14 @@ static const char sql_disown[] =
 	" (SELECT partner, order_no FROM orders"
 	"  WHERE file_id > ?1 AND coalesce(waybill, '') = '')";
 
+/* Held: from the waybills no order carries to their events, so the
+ * cost is that of the waybills, not of every event. */
+#define HELD_WAYBILLS \
+	" s.waybill IN (SELECT w.waybill FROM tracking_waybill w" \
+	"  WHERE NOT EXISTS (SELECT 1 FROM tracking_owner o" \
+	"  WHERE o.waybill = w.waybill))"
 static const char sql_held_count[] =
-	"SELECT count(*) FROM tracking_waybill w"
-	" JOIN tracking_seen s ON s.waybill = w.waybill"
-	" WHERE NOT EXISTS (SELECT 1 FROM tracking_owner o"
-	"  WHERE o.waybill = w.waybill)";
+	"SELECT count(*) FROM tracking_seen s WHERE" HELD_WAYBILLS;
 
 static const char sql_state_put[] =
 	"INSERT INTO tracking_state (id, gen, last_event, last_file)"
@@ -250,12 +253,10 @@ static const char sql_history[] =
 
 static const char sql_held[] =
 	EVENT_COLS
-	" FROM tracking_waybill w"
-	" JOIN tracking_seen s ON s.waybill = w.waybill"
+	" FROM tracking_seen s"
 	" JOIN tracking_event e ON e.id = s.event_id"
 	" JOIN inbound_file f ON f.id = e.file_id"
-	" WHERE NOT EXISTS (SELECT 1 FROM tracking_owner o"
-	"  WHERE o.waybill = w.waybill)"
+	" WHERE" HELD_WAYBILLS
 	" ORDER BY e.waybill, e.event_time, e.event_code, e.carrier";
 
 /* Nearest-rank percentiles: the ceil(n * p / 100)-th smallest lag. */
