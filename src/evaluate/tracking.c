@@ -180,10 +180,20 @@ tracking_emit(struct emit *em, const struct partner *to,
 
 /* ---- crossdock tracking -------------------------------------------- */
 
+/* Partner text onto a terminal: control characters become '?', so a
+ * carrier's detail cannot move the cursor or forge a line. */
 static const char *
-nz(const char *s)
+clean(const char *s, char *buf, size_t len)
 {
-	return s && *s ? s : "-";
+	size_t i;
+
+	if (s == NULL || *s == '\0')
+		s = "-";
+	for (i = 0; s[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+		    s[i];
+	buf[i] = '\0';
+	return buf;
 }
 
 /* "12h05m", "-3m": a lag for people. */
@@ -204,14 +214,15 @@ static int
 print_event(void *arg, const struct store_tracking_event *e)
 {
 	FILE *fp = arg;
-	char lag[32];
+	char lag[32], code[64], loc[256], fac[256], det[1024];
 
 	fprintf(fp, "  %s  %-16s %-6s %s / %s  received %s  lag %s\n",
-	    e->event_time, e->status, e->event_code, nz(e->location),
-	    nz(e->facility), e->received_at, lag_text(e->lag_s, lag,
-	    sizeof lag));
+	    e->event_time, e->status, clean(e->event_code, code, sizeof code),
+	    clean(e->location, loc, sizeof loc),
+	    clean(e->facility, fac, sizeof fac), e->received_at,
+	    lag_text(e->lag_s, lag, sizeof lag));
 	if (e->detail && *e->detail)
-		fprintf(fp, "      %s\n", e->detail);
+		fprintf(fp, "      %s\n", clean(e->detail, det, sizeof det));
 	return 0;
 }
 
@@ -219,10 +230,11 @@ static int
 print_held(void *arg, const struct store_tracking_event *e)
 {
 	FILE *fp = arg;
-	char lag[32];
+	char lag[32], car[64], wb[128], code[64];
 
 	fprintf(fp, "  %s %s  %s  %-16s %-6s received %s  lag %s\n",
-	    e->carrier, e->waybill, e->event_time, e->status, e->event_code,
+	    clean(e->carrier, car, sizeof car), clean(e->waybill, wb, sizeof wb),
+	    e->event_time, e->status, clean(e->event_code, code, sizeof code),
 	    e->received_at, lag_text(e->lag_s, lag, sizeof lag));
 	return 0;
 }
@@ -230,7 +242,10 @@ print_held(void *arg, const struct store_tracking_event *e)
 static int
 print_owner(void *arg, const char *merchant, const char *order_no)
 {
-	fprintf(arg, "order    %s (merchant %s)\n", order_no, merchant);
+	char no[128];
+
+	fprintf(arg, "order    %s (merchant %s)\n",
+	    clean(order_no, no, sizeof no), merchant);
 	return 0;
 }
 
@@ -246,8 +261,11 @@ count_owner(void *arg, const char *merchant, const char *order_no)
 static void
 print_latest(void *arg, const struct store_tracking_waybill *w)
 {
+	char car[64], code[64];
+
 	fprintf(arg, "latest   %s at %s (%s %s)\n", w->status, w->event_time,
-	    w->carrier, w->event_code);
+	    clean(w->carrier, car, sizeof car),
+	    clean(w->event_code, code, sizeof code));
 }
 
 static void
@@ -261,10 +279,10 @@ static int
 print_lag(void *arg, const struct store_tracking_lag *l)
 {
 	FILE *fp = arg;
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], car[64];
 
 	fprintf(fp, "  %s events=%" PRId64 " p50=%s p95=%s max=%s\n",
-	    l->carrier, l->events, lag_text(l->p50_s, a, sizeof a),
+	    clean(l->carrier, car, sizeof car), l->events, lag_text(l->p50_s, a, sizeof a),
 	    lag_text(l->p95_s, b, sizeof b), lag_text(l->max_s, c, sizeof c));
 	return 0;
 }
@@ -273,11 +291,11 @@ static int
 print_feed(void *arg, const struct store_tracking_feed *f)
 {
 	FILE *fp = arg;
-	char lag[32];
+	char lag[32], car[64];
 
 	fprintf(fp, "  %s %s events=%" PRId64 " last_received=%s"
 	    " worst_lag=%s open_parcels=%" PRId64 "%s%s\n", f->partner,
-	    f->carrier, f->events, f->last_received_at,
+	    clean(f->carrier, car, sizeof car), f->events, f->last_received_at,
 	    lag_text(f->worst_lag_s, lag, sizeof lag), f->open_parcels,
 	    f->late ? " LATE" : "", f->silent ? " SILENT" : "");
 	return 0;
