@@ -233,7 +233,8 @@ print_held(void *arg, const struct store_tracking_event *e)
 	char lag[32], car[64], wb[128], code[64];
 
 	fprintf(fp, "  %s %s  %s  %-16s %-6s received %s  lag %s\n",
-	    clean(e->carrier, car, sizeof car), clean(e->waybill, wb, sizeof wb),
+	    clean(e->carrier, car, sizeof car),
+	    clean(e->waybill, wb, sizeof wb),
 	    e->event_time, e->status, clean(e->event_code, code, sizeof code),
 	    e->received_at, lag_text(e->lag_s, lag, sizeof lag));
 	return 0;
@@ -282,7 +283,8 @@ print_lag(void *arg, const struct store_tracking_lag *l)
 	char a[32], b[32], c[32], car[64];
 
 	fprintf(fp, "  %s events=%" PRId64 " p50=%s p95=%s max=%s\n",
-	    clean(l->carrier, car, sizeof car), l->events, lag_text(l->p50_s, a, sizeof a),
+	    clean(l->carrier, car, sizeof car), l->events,
+	    lag_text(l->p50_s, a, sizeof a),
 	    lag_text(l->p95_s, b, sizeof b), lag_text(l->max_s, c, sizeof c));
 	return 0;
 }
@@ -316,7 +318,8 @@ tracking_print(struct store *s, const char *waybill, FILE *fp)
 		if (store_tracking_lag_each(s, print_lag, fp) != 0)
 			return -1;
 		fprintf(fp, "feeds:\n");
-		return store_tracking_feed_each(s, print_feed, fp) != 0 ? -1 : 0;
+		return store_tracking_feed_each(s, print_feed, fp) != 0 ?
+		    -1 : 0;
 	}
 	/* unknown: neither an event nor an order names it */
 	if ((owners = store_tracking_owners(s, waybill, count_owner,

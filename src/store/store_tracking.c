@@ -570,7 +570,8 @@ store_tracking_rows(struct store *s, const char *merchant, int64_t after,
 				row[i].kind = VAL_TEXT;
 				row[i].text = (const char *)
 				    sqlite3_column_text(st, i);
-				row[i].len = (size_t)sqlite3_column_bytes(st, i);
+				row[i].len = (size_t)
+				    sqlite3_column_bytes(st, i);
 				break;
 			}
 		}

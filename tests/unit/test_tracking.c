@@ -138,8 +138,8 @@ events(struct store *s, const char *rx, const char *const *ev)
 		set(e, v, "facility", NULL);
 		set(e, v, "detail", NULL);
 		n++;
-		assert_int_equal(store_rows_insert(r, "sf-express", id, n, n + 1,
-		    v), 0);
+		assert_int_equal(store_rows_insert(r, "sf-express", id, n,
+		    n + 1, v), 0);
 	}
 	assert_int_equal(store_rows_settle(&r, 1, 1, no_conflict, NULL, &st),
 	    0);
@@ -267,13 +267,16 @@ static void
 test_ownership_and_amendment(void **state)
 {
 	static const char *const o1[] = {
-		"ACME-20261125-0001,SF100000000001,2026-11-25T01:00:00Z", NULL };
+		"ACME-20261125-0001,SF100000000001,2026-11-25T01:00:00Z",
+		NULL };
 	static const char *const o1b[] = {
-		"ACME-20261125-0001,SF100000000002,2026-11-25T05:00:00Z", NULL };
+		"ACME-20261125-0001,SF100000000002,2026-11-25T05:00:00Z",
+		NULL };
 	static const char *const o1c[] = {
 		"ACME-20261125-0001,-,2026-11-25T06:00:00Z", NULL };
 	static const char *const o1d[] = {
-		"ACME-20261125-0001,SF100000000002,2026-11-25T07:00:00Z", NULL };
+		"ACME-20261125-0001,SF100000000002,2026-11-25T07:00:00Z",
+		NULL };
 	static const char *const ev[] = {
 		"SF100000000001,50,in_transit,2026-11-25T02:00:00Z",
 		"SF100000000002,50,in_transit,2026-11-25T06:00:00Z", NULL };
@@ -338,10 +341,12 @@ test_held_then_released(void **state)
 		"SF200000000001,54,info_received,2026-11-26T01:00:00Z",
 		"SF200000000001,50,in_transit,2026-11-26T03:00:00Z", NULL };
 	static const char *const o[] = {
-		"ACME-20261126-0001,SF200000000001,2026-11-26T04:00:00Z", NULL };
+		"ACME-20261126-0001,SF200000000001,2026-11-26T04:00:00Z",
+		NULL };
 	/* the same waybill, another change: nothing is sent again */
 	static const char *const o2[] = {
-		"ACME-20261126-0001,SF200000000001,2026-11-26T09:00:00Z", NULL };
+		"ACME-20261126-0001,SF200000000001,2026-11-26T09:00:00Z",
+		NULL };
 	struct store *s = fresh("held");
 	struct evaluate_summary sum;
 	struct rows r;
@@ -362,7 +367,8 @@ test_held_then_released(void **state)
 	assert_int_equal(sum.held, 0);
 	r = delta(s, &w);
 	assert_string_equal(r.text,
-	    "ACME-20261126-0001|SF200000000001|54|info_received|in_transit|240\n"
+	    "ACME-20261126-0001|SF200000000001|54|info_received|"
+	    "in_transit|240\n"
 	    "ACME-20261126-0001|SF200000000001|50|in_transit|in_transit|120\n");
 	/* once */
 	evaluate(s, "2026-11-26T07:00:00Z");
@@ -379,13 +385,15 @@ static void
 test_out_of_order(void **state)
 {
 	static const char *const o[] = {
-		"ACME-20261126-0002,SF300000000001,2026-11-26T00:00:00Z", NULL };
+		"ACME-20261126-0002,SF300000000001,2026-11-26T00:00:00Z",
+		NULL };
 	static const char *const ev1[] = {
 		"SF300000000001,50,in_transit,2026-11-26T01:00:00Z",
 		"SF300000000001,80,delivered,2026-11-26T09:00:00Z", NULL };
 	/* older than the delivery, arriving after it */
 	static const char *const ev2[] = {
-		"SF300000000001,44,out_for_delivery,2026-11-26T07:00:00Z", NULL };
+		"SF300000000001,44,out_for_delivery,2026-11-26T07:00:00Z",
+		NULL };
 	struct store *s = fresh("order");
 	struct rows r;
 	int64_t w = 0;
@@ -461,7 +469,8 @@ test_lag_and_feeds(void **state)
 	static const char *const ontime[] = {
 		"SF400000000001,80,delivered,2026-11-27T09:00:00Z", NULL };
 	static const char *const sixhours[] = {
-		"SF400000000002,44,out_for_delivery,2026-11-27T09:00:00Z", NULL };
+		"SF400000000002,44,out_for_delivery,2026-11-27T09:00:00Z",
+		NULL };
 	static const char *const ontime2[] = {
 		"SF400000000002,80,delivered,2026-11-27T10:00:00Z", NULL };
 	struct store *s = fresh("lag");
@@ -548,12 +557,14 @@ test_watermark(void **state)
 {
 	static const char *const o[] = {
 		"ACME-20261126-0003,SF500000000001,2026-11-26T00:00:00Z",
-		"ACME-20261126-0004,SF500000000002,2026-11-26T00:00:00Z", NULL };
+		"ACME-20261126-0004,SF500000000002,2026-11-26T00:00:00Z",
+		NULL };
 	static const char *const ev1[] = {
 		"SF500000000001,50,in_transit,2026-11-26T01:00:00Z",
 		"SF500000000002,50,in_transit,2026-11-26T01:30:00Z", NULL };
 	static const char *const ev2[] = {
-		"SF500000000002,44,out_for_delivery,2026-11-26T05:00:00Z", NULL };
+		"SF500000000002,44,out_for_delivery,2026-11-26T05:00:00Z",
+		NULL };
 	struct store *s = fresh("mark");
 	struct store_tracking_state st;
 	struct rows r;
@@ -649,7 +660,8 @@ static void
 test_emit_files(void **state)
 {
 	static const char *const o[] = {
-		"ACME-20261127-0001,SF700000000001,2026-11-27T00:00:00Z", NULL };
+		"ACME-20261127-0001,SF700000000001,2026-11-27T00:00:00Z",
+		NULL };
 	static const char *const ev1[] = {
 		"SF700000000001,50,in_transit,2026-11-27T01:00:00Z", NULL };
 	static const char *const ev2[] = {
@@ -666,9 +678,10 @@ test_emit_files(void **state)
 	evaluate(s, "2026-11-27T02:00:00Z");
 	assert_int_equal(emit_both(c, s, 1795744800), 1);
 	assert_non_null(f = slurp("tracking-000001.csv"));
-	assert_string_equal(f, "\xef\xbb\xbfOrder No,Waybill,Carrier,Event Code,"
-	    "Status,Event Time (UTC),Location,Facility,Detail,Latest Status,"
-	    "Lag (min)\r\nACME-20261127-0001,SF700000000001,SF,50,in_transit,"
+	assert_string_equal(f, "\xef\xbb\xbfOrder No,Waybill,Carrier,"
+	    "Event Code,Status,Event Time (UTC),Location,Facility,Detail,"
+	    "Latest Status,Lag (min)\r\n"
+	    "ACME-20261127-0001,SF700000000001,SF,50,in_transit,"
 	    "2026-11-27 01:00:00,Shenzhen,,,in_transit,60\r\n");
 	assert_int_equal(store_mark_last(s, "shop-acme", "tracking_update", "",
 	    &m), 1);
