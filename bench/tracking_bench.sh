@@ -24,6 +24,7 @@
 # SELECT (store_tracking.c's sql_rows: keep the two equal), header row
 # on.  Both write to the same disk.  Prints name=value lines:
 #   tracking_events, tracking_delta_rows, tracking_evaluate_s,
+#   tracking_evaluate_idle_s (the same evaluation again, nothing new),
 #   tracking_emit_s, tracking_emit_peak_rss_mb, tracking_sqlite_csv_s,
 #   tracking_sqlite_csv_peak_rss_mb, tracking_emit_vs_sqlite_csv
 #   (ours / theirs; target <= 1.5), tracking_emit_bytes,
@@ -130,8 +131,12 @@ main(int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 EOF
-objs=$(find "$build/src" -name '*.o' ! -name main.o 2>/dev/null)
-[ -n "$objs" ] || die "no objects in $build: run make first"
+# the objects of today's sources (not a stale one of a removed file)
+objs=
+for c in $(cd "$top" && find src -name '*.c' ! -name main.c); do
+	[ -f "$build/${c%.c}.o" ] || die "no $build/${c%.c}.o: run make first"
+	objs="$objs $build/${c%.c}.o"
+done
 # shellcheck disable=SC2086
 cc -D_GNU_SOURCE -I"$top/src" $(pkg-config --cflags libxml-2.0 sqlite3) -O2 \
     -o "$work/driver" "$work/driver.c" $objs \
@@ -202,6 +207,10 @@ note "evaluating"
     { cat "$work/eval.err" >&2; die "tracking_evaluate failed"; }
 emit tracking_evaluate_s "$(sed -n 's/^seconds=//p' "$work/eval.out")"
 emit tracking_evaluate_peak_rss_mb "$(mb "$(cut -d' ' -f2 "$work/time.out")")"
+# and again with nothing new: what every later batch pays
+"$work/driver" "$conf" evaluate bench-shop "$NOW" > "$work/eval.out" \
+    2> "$work/eval.err" || { cat "$work/eval.err" >&2; die "tracking_evaluate failed"; }
+emit tracking_evaluate_idle_s "$(sed -n 's/^seconds=//p' "$work/eval.out")"
 gen=$(sqlite3 "$db" "SELECT gen FROM tracking_state")
 after=$(sqlite3 "$db" "SELECT coalesce(max(through), 0) FROM emit_mark
     WHERE recipient = 'bench-shop' AND dataset = 'tracking_update'")

@@ -104,15 +104,30 @@ struct delta {
 	const char	*merchant;
 	int64_t		 after;
 	int64_t		 through;
+	unsigned long	 rows;
+	emit_row_cb	 cb;
+	void		*cbarg;
 };
+
+static int
+count_row(void *arg, const struct value *row)
+{
+	struct delta *d = arg;
+
+	d->rows++;
+	return d->cb(d->cbarg, row);
+}
 
 static int
 delta_rows(void *arg, struct store *s, emit_row_cb cb, void *cbarg)
 {
 	struct delta *d = arg;
 
-	return store_tracking_rows(s, d->merchant, d->after, d->through, cb,
-	    cbarg);
+	d->rows = 0;
+	d->cb = cb;
+	d->cbarg = cbarg;
+	return store_tracking_rows(s, d->merchant, d->after, d->through,
+	    count_row, d);
 }
 
 int
@@ -126,15 +141,22 @@ tracking_emit(struct emit *em, const struct partner *to,
 	struct delta d;
 	char name[32];
 
+	int64_t scanned;
+	int rc;
+
 	if (store_mark_last(s, to->id, DATASET, "", &last) == -1 ||
+	    store_tracking_scanned(s, to->id, &scanned) == -1 ||
 	    store_tracking_state(s, &st) == -1)
 		return -1;
-	/* nothing evaluated since the merchant's previous file */
-	if (st.gen <= last.through)
-		return 0;
+	memset(&d, 0, sizeof d);
 	d.merchant = to->id;
-	d.after = last.through;
+	/* (last.through, scanned] held nothing for it (store_tracking.c,
+	 * invariant 5) */
+	d.after = scanned > last.through ? scanned : last.through;
 	d.through = st.gen;
+	/* nothing evaluated since */
+	if (d.through <= d.after)
+		return 0;
 	snprintf(name, sizeof name, "tracking-%06" PRId64, last.version + 1);
 	memset(&job, 0, sizeof job);
 	job.to = to;
@@ -148,15 +170,30 @@ tracking_emit(struct emit *em, const struct partner *to,
 	job.arg = &d;
 	/* 1 (refused for its data) is logged and raised by emit_file; the
 	 * batch goes on and the next one tries the same delta again */
-	return emit_file(em, &job) == -1 ? -1 : 0;
+	if ((rc = emit_file(em, &job)) == -1)
+		return -1;
+	if (rc == 0 && d.rows == 0 &&
+	    store_tracking_scanned_put(s, to->id, d.through) == -1)
+		return -1;
+	return 0;
 }
 
 /* ---- crossdock tracking -------------------------------------------- */
 
+/* Partner text onto a terminal: control characters become '?', so a
+ * carrier's detail cannot move the cursor or forge a line. */
 static const char *
-nz(const char *s)
+clean(const char *s, char *buf, size_t len)
 {
-	return s && *s ? s : "-";
+	size_t i;
+
+	if (s == NULL || *s == '\0')
+		s = "-";
+	for (i = 0; s[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+		    s[i];
+	buf[i] = '\0';
+	return buf;
 }
 
 /* "12h05m", "-3m": a lag for people. */
@@ -177,14 +214,15 @@ static int
 print_event(void *arg, const struct store_tracking_event *e)
 {
 	FILE *fp = arg;
-	char lag[32];
+	char lag[32], code[64], loc[256], fac[256], det[1024];
 
 	fprintf(fp, "  %s  %-16s %-6s %s / %s  received %s  lag %s\n",
-	    e->event_time, e->status, e->event_code, nz(e->location),
-	    nz(e->facility), e->received_at, lag_text(e->lag_s, lag,
-	    sizeof lag));
+	    e->event_time, e->status, clean(e->event_code, code, sizeof code),
+	    clean(e->location, loc, sizeof loc),
+	    clean(e->facility, fac, sizeof fac), e->received_at,
+	    lag_text(e->lag_s, lag, sizeof lag));
 	if (e->detail && *e->detail)
-		fprintf(fp, "      %s\n", e->detail);
+		fprintf(fp, "      %s\n", clean(e->detail, det, sizeof det));
 	return 0;
 }
 
@@ -192,10 +230,12 @@ static int
 print_held(void *arg, const struct store_tracking_event *e)
 {
 	FILE *fp = arg;
-	char lag[32];
+	char lag[32], car[64], wb[128], code[64];
 
 	fprintf(fp, "  %s %s  %s  %-16s %-6s received %s  lag %s\n",
-	    e->carrier, e->waybill, e->event_time, e->status, e->event_code,
+	    clean(e->carrier, car, sizeof car),
+	    clean(e->waybill, wb, sizeof wb),
+	    e->event_time, e->status, clean(e->event_code, code, sizeof code),
 	    e->received_at, lag_text(e->lag_s, lag, sizeof lag));
 	return 0;
 }
@@ -203,7 +243,10 @@ print_held(void *arg, const struct store_tracking_event *e)
 static int
 print_owner(void *arg, const char *merchant, const char *order_no)
 {
-	fprintf(arg, "order    %s (merchant %s)\n", order_no, merchant);
+	char no[128];
+
+	fprintf(arg, "order    %s (merchant %s)\n",
+	    clean(order_no, no, sizeof no), merchant);
 	return 0;
 }
 
@@ -219,8 +262,11 @@ count_owner(void *arg, const char *merchant, const char *order_no)
 static void
 print_latest(void *arg, const struct store_tracking_waybill *w)
 {
+	char car[64], code[64];
+
 	fprintf(arg, "latest   %s at %s (%s %s)\n", w->status, w->event_time,
-	    w->carrier, w->event_code);
+	    clean(w->carrier, car, sizeof car),
+	    clean(w->event_code, code, sizeof code));
 }
 
 static void
@@ -234,10 +280,11 @@ static int
 print_lag(void *arg, const struct store_tracking_lag *l)
 {
 	FILE *fp = arg;
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], car[64];
 
 	fprintf(fp, "  %s events=%" PRId64 " p50=%s p95=%s max=%s\n",
-	    l->carrier, l->events, lag_text(l->p50_s, a, sizeof a),
+	    clean(l->carrier, car, sizeof car), l->events,
+	    lag_text(l->p50_s, a, sizeof a),
 	    lag_text(l->p95_s, b, sizeof b), lag_text(l->max_s, c, sizeof c));
 	return 0;
 }
@@ -246,11 +293,11 @@ static int
 print_feed(void *arg, const struct store_tracking_feed *f)
 {
 	FILE *fp = arg;
-	char lag[32];
+	char lag[32], car[64];
 
 	fprintf(fp, "  %s %s events=%" PRId64 " last_received=%s"
 	    " worst_lag=%s open_parcels=%" PRId64 "%s%s\n", f->partner,
-	    f->carrier, f->events, f->last_received_at,
+	    clean(f->carrier, car, sizeof car), f->events, f->last_received_at,
 	    lag_text(f->worst_lag_s, lag, sizeof lag), f->open_parcels,
 	    f->late ? " LATE" : "", f->silent ? " SILENT" : "");
 	return 0;
@@ -271,7 +318,8 @@ tracking_print(struct store *s, const char *waybill, FILE *fp)
 		if (store_tracking_lag_each(s, print_lag, fp) != 0)
 			return -1;
 		fprintf(fp, "feeds:\n");
-		return store_tracking_feed_each(s, print_feed, fp) != 0 ? -1 : 0;
+		return store_tracking_feed_each(s, print_feed, fp) != 0 ?
+		    -1 : 0;
 	}
 	/* unknown: neither an event nor an order names it */
 	if ((owners = store_tracking_owners(s, waybill, count_owner,

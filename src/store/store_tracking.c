@@ -43,6 +43,13 @@
  *	nothing again.  The generation only advances when events or
  *	ownerships change, so a rerun (or a rerun after a crash) reaches
  *	the same generations and the same marks.
+ *   5. A delta that finds no rows for (T', T] lets the next one start
+ *	at T (tracking_scan): a pair can only become due at a generation
+ *	later than the one current when it appears, so none can fall into
+ *	(T', T] afterwards.  Without this a merchant with nothing to
+ *	receive would have every batch read all events since its last
+ *	file.  It is an optimisation only: no file or mark depends on it,
+ *	and the dump leaves it out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +100,11 @@ const char store_tracking_schema[] =
 	"  open_parcels INTEGER NOT NULL DEFAULT 0,"
 	"  late INTEGER NOT NULL DEFAULT 0,"
 	"  silent INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (partner, carrier));";
+	"  PRIMARY KEY (partner, carrier));"
+	/* where a merchant's last delta without rows ended (invariant 5) */
+	"CREATE TABLE tracking_scan ("
+	"  merchant TEXT PRIMARY KEY,"
+	"  through INTEGER NOT NULL);";
 
 /*
  * One pass over the new events, each with its file's received_at,
@@ -179,11 +190,14 @@ static const char sql_disown[] =
 	" (SELECT partner, order_no FROM orders"
 	"  WHERE file_id > ?1 AND coalesce(waybill, '') = '')";
 
+/* Held: from the waybills no order carries to their events, so the
+ * cost is that of the waybills, not of every event. */
+#define HELD_WAYBILLS \
+	" s.waybill IN (SELECT w.waybill FROM tracking_waybill w" \
+	"  WHERE NOT EXISTS (SELECT 1 FROM tracking_owner o" \
+	"  WHERE o.waybill = w.waybill))"
 static const char sql_held_count[] =
-	"SELECT count(*) FROM tracking_waybill w"
-	" JOIN tracking_seen s ON s.waybill = w.waybill"
-	" WHERE NOT EXISTS (SELECT 1 FROM tracking_owner o"
-	"  WHERE o.waybill = w.waybill)";
+	"SELECT count(*) FROM tracking_seen s WHERE" HELD_WAYBILLS;
 
 static const char sql_state_put[] =
 	"INSERT INTO tracking_state (id, gen, last_event, last_file)"
@@ -239,12 +253,10 @@ static const char sql_history[] =
 
 static const char sql_held[] =
 	EVENT_COLS
-	" FROM tracking_waybill w"
-	" JOIN tracking_seen s ON s.waybill = w.waybill"
+	" FROM tracking_seen s"
 	" JOIN tracking_event e ON e.id = s.event_id"
 	" JOIN inbound_file f ON f.id = e.file_id"
-	" WHERE NOT EXISTS (SELECT 1 FROM tracking_owner o"
-	"  WHERE o.waybill = w.waybill)"
+	" WHERE" HELD_WAYBILLS
 	" ORDER BY e.waybill, e.event_time, e.event_code, e.carrier";
 
 /* Nearest-rank percentiles: the ceil(n * p / 100)-th smallest lag. */
@@ -558,7 +570,8 @@ store_tracking_rows(struct store *s, const char *merchant, int64_t after,
 				row[i].kind = VAL_TEXT;
 				row[i].text = (const char *)
 				    sqlite3_column_text(st, i);
-				row[i].len = (size_t)sqlite3_column_bytes(st, i);
+				row[i].len = (size_t)
+				    sqlite3_column_bytes(st, i);
 				break;
 			}
 		}
@@ -571,6 +584,42 @@ store_tracking_rows(struct store *s, const char *merchant, int64_t after,
 	if (rc != SQLITE_DONE)
 		return store_report(s, "step", "dataset", "tracking_update");
 	return 0;
+}
+
+int
+store_tracking_scanned(struct store *s, const char *merchant, int64_t *through)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*through = 0;
+	if (store_prep(s, &st, "SELECT through FROM tracking_scan"
+	    " WHERE merchant = ?1") == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, merchant, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*through = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_report(s, "step", "table", "tracking_scan");
+	return 0;
+}
+
+int
+store_tracking_scanned_put(struct store *s, const char *merchant,
+    int64_t through)
+{
+	sqlite3_stmt *st;
+
+	if (store_prep(s, &st, "INSERT INTO tracking_scan (merchant, through)"
+	    " VALUES (?1, ?2) ON CONFLICT (merchant) DO UPDATE SET"
+	    " through = excluded.through"
+	    " WHERE excluded.through > tracking_scan.through") == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, merchant, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, through);
+	return step_done(s, st, "tracking_scan");
 }
 
 int

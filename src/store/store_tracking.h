@@ -69,6 +69,14 @@ int store_tracking_state(struct store *, struct store_tracking_state *st);
 int store_tracking_rows(struct store *, const char *merchant, int64_t after,
     int64_t through, int (*cb)(void *, const struct value *), void *arg);
 
+/* Where merchant's last delta without rows ended (0: never), and
+ * record one (kept only when later); see store_tracking.c, invariant
+ * 5.  0 or -1. */
+int store_tracking_scanned(struct store *, const char *merchant,
+    int64_t *through);
+int store_tracking_scanned_put(struct store *, const char *merchant,
+    int64_t through);
+
 /* One event of a waybill's history (tracking_print). */
 struct store_tracking_event {
 	const char	*partner;	/* the carrier partner that sent it */

@@ -7,7 +7,7 @@
 # sends nothing again; and the GB18030 spec with Chinese headers reads
 # back byte for byte.  Expected files: tests/e2e/data/tracking/.
 . tests/e2e/lib.sh
-plan 25
+plan 30
 
 D=$TOP/tests/e2e/data/tracking
 H=$T/h
@@ -33,6 +33,18 @@ eq "the held waybill is owned by no order" "$(sq "$H" "SELECT count(*)
 eq "every event's lag is kept (received minus event time)" \
     "$(sq "$H" "SELECT lag_s FROM tracking_seen WHERE waybill =
     'SF102400000001' ORDER BY lag_s DESC LIMIT 1")" 174588
+
+held=$(cx "$H" tracking --held 2>&1)
+has "tracking --held lists the held event" "$held" \
+    "SF SF102400000004  2026-11-26T02:20:15Z  returned"
+has "tracking --held gives the lag per carrier" "$held" \
+    "SF events=13 p50=30h40m p95=48h29m max=48h29m"
+wb=$(cx "$H" tracking SF102400000001 2>&1)
+has "tracking WAYBILL: its order and latest status" "$wb" \
+    "order    ACME-20261125-0001 (merchant shop-acme)
+latest   in_transit at 2026-11-25T17:45:00Z (SF 36)"
+cx "$H" tracking SF999999999999 >/dev/null 2>&1
+eq "tracking WAYBILL of an unknown waybill exits 66" "$?" 66
 
 # ---- a rerun: nothing new
 out=$(cx "$H" run --once 2>"$T/log2"); rc=$?
@@ -68,6 +80,9 @@ check "the third delta holds the released event only, byte for byte" \
     cmp "$O/tracking-000003.csv" "$D/expected-3.csv"
 out=$(cx "$H" run --once 2>"$T/log5"); rc=$?
 eq "a rerun after batch 3 emits nothing" "$rc:$(files_in "$O")" "0:3"
+has "nothing is held any more" "$(cx "$H" tracking --held 2>&1)" \
+    "held events (no order carries the waybill):
+  none"
 
 # ---- GB18030 with Chinese headers (tracking-update-zh)
 Z=$T/zh

@@ -7,7 +7,8 @@
  *
  * Rows reach the store through the public store API, as the pipeline
  * puts them (a ledger row per file, store_rows_* per entity); evaluate
- * runs as evaluate_run runs it, inside a transaction.
+ * runs as evaluate_run runs it, inside a transaction.  The last test
+ * emits real files through emit.c and the bundled CSV spec.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,11 +20,13 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "emit/emit.h"
 #include "evaluate/tracking.h"
 #include "map/timeparse.h"
 #include "model/entity.h"
 #include "store/store.h"
 #include "store/store_tracking.h"
+#include "util/diag.h"
 
 static char dir[64];
 static char path[128];
@@ -135,8 +138,8 @@ events(struct store *s, const char *rx, const char *const *ev)
 		set(e, v, "facility", NULL);
 		set(e, v, "detail", NULL);
 		n++;
-		assert_int_equal(store_rows_insert(r, "sf-express", id, n, n + 1,
-		    v), 0);
+		assert_int_equal(store_rows_insert(r, "sf-express", id, n,
+		    n + 1, v), 0);
 	}
 	assert_int_equal(store_rows_settle(&r, 1, 1, no_conflict, NULL, &st),
 	    0);
@@ -264,13 +267,16 @@ static void
 test_ownership_and_amendment(void **state)
 {
 	static const char *const o1[] = {
-		"ACME-20261125-0001,SF100000000001,2026-11-25T01:00:00Z", NULL };
+		"ACME-20261125-0001,SF100000000001,2026-11-25T01:00:00Z",
+		NULL };
 	static const char *const o1b[] = {
-		"ACME-20261125-0001,SF100000000002,2026-11-25T05:00:00Z", NULL };
+		"ACME-20261125-0001,SF100000000002,2026-11-25T05:00:00Z",
+		NULL };
 	static const char *const o1c[] = {
 		"ACME-20261125-0001,-,2026-11-25T06:00:00Z", NULL };
 	static const char *const o1d[] = {
-		"ACME-20261125-0001,SF100000000002,2026-11-25T07:00:00Z", NULL };
+		"ACME-20261125-0001,SF100000000002,2026-11-25T07:00:00Z",
+		NULL };
 	static const char *const ev[] = {
 		"SF100000000001,50,in_transit,2026-11-25T02:00:00Z",
 		"SF100000000002,50,in_transit,2026-11-25T06:00:00Z", NULL };
@@ -335,10 +341,12 @@ test_held_then_released(void **state)
 		"SF200000000001,54,info_received,2026-11-26T01:00:00Z",
 		"SF200000000001,50,in_transit,2026-11-26T03:00:00Z", NULL };
 	static const char *const o[] = {
-		"ACME-20261126-0001,SF200000000001,2026-11-26T04:00:00Z", NULL };
+		"ACME-20261126-0001,SF200000000001,2026-11-26T04:00:00Z",
+		NULL };
 	/* the same waybill, another change: nothing is sent again */
 	static const char *const o2[] = {
-		"ACME-20261126-0001,SF200000000001,2026-11-26T09:00:00Z", NULL };
+		"ACME-20261126-0001,SF200000000001,2026-11-26T09:00:00Z",
+		NULL };
 	struct store *s = fresh("held");
 	struct evaluate_summary sum;
 	struct rows r;
@@ -359,7 +367,8 @@ test_held_then_released(void **state)
 	assert_int_equal(sum.held, 0);
 	r = delta(s, &w);
 	assert_string_equal(r.text,
-	    "ACME-20261126-0001|SF200000000001|54|info_received|in_transit|240\n"
+	    "ACME-20261126-0001|SF200000000001|54|info_received|"
+	    "in_transit|240\n"
 	    "ACME-20261126-0001|SF200000000001|50|in_transit|in_transit|120\n");
 	/* once */
 	evaluate(s, "2026-11-26T07:00:00Z");
@@ -376,13 +385,15 @@ static void
 test_out_of_order(void **state)
 {
 	static const char *const o[] = {
-		"ACME-20261126-0002,SF300000000001,2026-11-26T00:00:00Z", NULL };
+		"ACME-20261126-0002,SF300000000001,2026-11-26T00:00:00Z",
+		NULL };
 	static const char *const ev1[] = {
 		"SF300000000001,50,in_transit,2026-11-26T01:00:00Z",
 		"SF300000000001,80,delivered,2026-11-26T09:00:00Z", NULL };
 	/* older than the delivery, arriving after it */
 	static const char *const ev2[] = {
-		"SF300000000001,44,out_for_delivery,2026-11-26T07:00:00Z", NULL };
+		"SF300000000001,44,out_for_delivery,2026-11-26T07:00:00Z",
+		NULL };
 	struct store *s = fresh("order");
 	struct rows r;
 	int64_t w = 0;
@@ -458,7 +469,8 @@ test_lag_and_feeds(void **state)
 	static const char *const ontime[] = {
 		"SF400000000001,80,delivered,2026-11-27T09:00:00Z", NULL };
 	static const char *const sixhours[] = {
-		"SF400000000002,44,out_for_delivery,2026-11-27T09:00:00Z", NULL };
+		"SF400000000002,44,out_for_delivery,2026-11-27T09:00:00Z",
+		NULL };
 	static const char *const ontime2[] = {
 		"SF400000000002,80,delivered,2026-11-27T10:00:00Z", NULL };
 	struct store *s = fresh("lag");
@@ -545,12 +557,14 @@ test_watermark(void **state)
 {
 	static const char *const o[] = {
 		"ACME-20261126-0003,SF500000000001,2026-11-26T00:00:00Z",
-		"ACME-20261126-0004,SF500000000002,2026-11-26T00:00:00Z", NULL };
+		"ACME-20261126-0004,SF500000000002,2026-11-26T00:00:00Z",
+		NULL };
 	static const char *const ev1[] = {
 		"SF500000000001,50,in_transit,2026-11-26T01:00:00Z",
 		"SF500000000002,50,in_transit,2026-11-26T01:30:00Z", NULL };
 	static const char *const ev2[] = {
-		"SF500000000002,44,out_for_delivery,2026-11-26T05:00:00Z", NULL };
+		"SF500000000002,44,out_for_delivery,2026-11-26T05:00:00Z",
+		NULL };
 	struct store *s = fresh("mark");
 	struct store_tracking_state st;
 	struct rows r;
@@ -578,6 +592,127 @@ test_watermark(void **state)
 	store_close(s);
 }
 
+/* A config of two merchants writing into dir/outbox/, and its store. */
+static struct config *
+emit_config_load(struct store **s)
+{
+	const char *top = getenv("CROSSDOCK_TOP");
+	char conf[160], err[256];
+	struct config *c;
+	struct diag *d;
+	FILE *fp;
+
+	snprintf(conf, sizeof conf, "%s/crossdock.conf", dir);
+	assert_non_null(fp = fopen(conf, "w"));
+	fprintf(fp, "home %s\nmappings %s/mappings\noutputs %s/mappings/out\n"
+	    "store emit.db\n", dir, top ? top : ".", top ? top : ".");
+	fprintf(fp, "partner shop-acme {\n\tkind merchant\n\tname A\n"
+	    "\ttimezone UTC\n\tfile \"o-*.csv\" merchant-orders\n}\n"
+	    "partner shop-idle {\n\tkind merchant\n\tname B\n"
+	    "\ttimezone UTC\n\tfile \"o-*.csv\" merchant-orders\n}\n");
+	fclose(fp);
+	d = diag_new();
+	if ((c = config_load(conf, d)) == NULL) {
+		diag_print(d, stderr);
+		fail_msg("config_load");
+	}
+	diag_free(d);
+	if ((*s = store_open(c->store, err, sizeof err)) == NULL)
+		fail_msg("store_open: %s", err);
+	return c;
+}
+
+/* tracking_emit for both merchants at now; how many files went out. */
+static unsigned long
+emit_both(struct config *c, struct store *s, int64_t now)
+{
+	struct emit *em;
+	unsigned long n;
+	size_t i;
+
+	assert_non_null(em = emit_new(c, s, now));
+	for (i = 0; i < c->npartners; i++)
+		assert_int_equal(tracking_emit(em, &c->partners[i],
+		    config_output(&c->partners[i], "tracking_update")), 0);
+	n = emit_summary(em)->files;
+	emit_free(em);
+	return n;
+}
+
+static char *
+slurp(const char *name)
+{
+	static char buf[4096];
+	char p[256];
+	size_t n;
+	FILE *fp;
+
+	snprintf(p, sizeof p, "%s/outbox/shop-acme/%s", dir, name);
+	if ((fp = fopen(p, "rb")) == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static void
+test_emit_files(void **state)
+{
+	static const char *const o[] = {
+		"ACME-20261127-0001,SF700000000001,2026-11-27T00:00:00Z",
+		NULL };
+	static const char *const ev1[] = {
+		"SF700000000001,50,in_transit,2026-11-27T01:00:00Z", NULL };
+	static const char *const ev2[] = {
+		"SF700000000001,80,delivered,2026-11-27T01:30:00Z", NULL };
+	struct store *s;
+	struct config *c = emit_config_load(&s);
+	struct store_mark m;
+	int64_t scanned;
+	const char *f;
+
+	(void)state;
+	orders(s, "2026-11-27T00:10:00Z", o);
+	events(s, "2026-11-27T02:00:00Z", ev1);
+	evaluate(s, "2026-11-27T02:00:00Z");
+	assert_int_equal(emit_both(c, s, 1795744800), 1);
+	assert_non_null(f = slurp("tracking-000001.csv"));
+	assert_string_equal(f, "\xef\xbb\xbfOrder No,Waybill,Carrier,"
+	    "Event Code,Status,Event Time (UTC),Location,Facility,Detail,"
+	    "Latest Status,Lag (min)\r\n"
+	    "ACME-20261127-0001,SF700000000001,SF,50,in_transit,"
+	    "2026-11-27 01:00:00,Shenzhen,,,in_transit,60\r\n");
+	assert_int_equal(store_mark_last(s, "shop-acme", "tracking_update", "",
+	    &m), 1);
+	assert_int_equal(m.version, 1);
+	assert_int_equal(m.through, 1);
+	/* the idle merchant got nothing, and its next delta starts here */
+	assert_int_equal(store_mark_last(s, "shop-idle", "tracking_update", "",
+	    &m), 0);
+	assert_int_equal(store_tracking_scanned(s, "shop-idle", &scanned), 0);
+	assert_int_equal(scanned, 1);
+
+	/* a rerun: nothing */
+	evaluate(s, "2026-11-27T02:00:00Z");
+	assert_int_equal(emit_both(c, s, 1795744800), 0);
+
+	/* new events: a second file with only them */
+	events(s, "2026-11-27T03:00:00Z", ev2);
+	evaluate(s, "2026-11-27T03:00:00Z");
+	assert_int_equal(emit_both(c, s, 1795748400), 1);
+	assert_non_null(f = slurp("tracking-000002.csv"));
+	assert_non_null(strstr(f, "\r\nACME-20261127-0001,SF700000000001,SF,"
+	    "80,delivered,2026-11-27 01:30:00,Shenzhen,,,delivered,90\r\n"));
+	assert_null(strstr(f, ",50,"));
+	assert_int_equal(store_tracking_scanned(s, "shop-idle", &scanned), 0);
+	assert_int_equal(scanned, 2);
+	assert_int_equal(store_tracking_scanned(s, "shop-acme", &scanned), 0);
+	assert_int_equal(scanned, 0);
+	store_close(s);
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -588,6 +723,7 @@ main(void)
 		cmocka_unit_test(test_lag_and_feeds),
 		cmocka_unit_test(test_feed_latest_delivery),
 		cmocka_unit_test(test_watermark),
+		cmocka_unit_test(test_emit_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
