@@ -490,6 +490,17 @@ target target_csv_peak_rss_10x_lt_64mb "$rss10" 'v < 64'
 # ---- SFTP: the transport against OpenSSH's sftp, same server, same run
 sh "$top/bench/sftp_bench.sh" "$build" | tee -a "$results" || fail=1
 
+# ---- evaluate and emit: reconciliation against one SQL join, the
+# tracking delta against the sqlite3 CLI's CSV output, same run
+sh "$top/bench/recon_bench.sh" "$build" | tee -a "$results" || fail=1
+sh "$top/bench/tracking_bench.sh" "$build" | tee -a "$results" || fail=1
+target target_recon_vs_sql_join_le_1.5 \
+    "$(sed -n 's/^recon_vs_sql_join=//p' "$results")" 'v <= 1.5'
+target target_recon_peak_rss_lt_64mb \
+    "$(sed -n 's/^recon_peak_rss_mb=//p' "$results")" 'v < 64'
+target target_tracking_emit_vs_sqlite_csv_le_1.5 \
+    "$(sed -n 's/^tracking_emit_vs_sqlite_csv=//p' "$results")" 'v <= 1.5'
+
 emit bench_loadavg_end "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)"
 
 # ---- clean up: keep only results.txt

@@ -38,6 +38,9 @@
 #include "config/config.h"
 #include "daemon/daemon.h"
 #include "deliver/deliver.h"
+#include "evaluate/exceptions.h"
+#include "evaluate/recon.h"
+#include "evaluate/tracking.h"
 #include "map/timeparse.h"
 #include "pipeline/batch.h"
 #include "pipeline/pipeline.h"
@@ -66,6 +69,9 @@ struct common {
 	const char	*partner;
 	const char	*mapping;
 	int		 once;
+	int		 open;		/* exceptions --open */
+	int		 held;		/* tracking --held */
+	const char	*kind;		/* exceptions --kind K */
 	int		 yes;
 	int		 syslog;
 	int		 help;
@@ -76,13 +82,16 @@ static const char usage_text[] =
     "usage: crossdock [OPTIONS] COMMAND [ARGS] [OPTIONS]\n"
     "\n"
     "commands:\n"
-    "  run --once        one batch: receive, apply, deliver, for every partner\n"
+    "  run --once        one batch: receive, apply, evaluate, emit, deliver\n"
     "  daemon            poll every partner on its interval until SIGTERM\n"
     "  ingest            the same pipeline for named files\n"
     "  reprocess FILE_ID map an archived file again after its spec was fixed\n"
     "  files             the inbound file ledger\n"
     "  rejects FILE_ID   the row rejects of one file\n"
     "  outbound          the outbound (delivery) ledger\n"
+    "  recon [STMT]      reconciliation results, per statement\n"
+    "  tracking WAYBILL  a waybill's history and latest status (--held)\n"
+    "  exceptions        exceptions and their status\n"
     "  dump              the canonical dump of the store\n"
     "  hostkey add P     fetch partner P's SFTP host key, show it, pin it\n"
     "  check             validate the configuration and every mapping spec\n"
@@ -101,9 +110,11 @@ static const struct {
 	{ "run", "usage: crossdock run --once [--config FILE] [--now TIME] "
 	  "[-v|-q]\n\nTake every complete file from every partner's inbox, "
 	  "map it, apply it\nto the store in one transaction, archive it, "
-	  "quarantine rejected files,\nand print a summary line.  Exit 0 "
-	  "when the batch ran (rejected files\nare an outcome, see "
-	  "'crossdock files --status rejected').\n" },
+	  "quarantine rejected files;\nthen evaluate (reconciliation, "
+	  "tracking, exceptions), emit what is due\ninto the outboxes "
+	  "through each partner's output specs, deliver, and\nprint the "
+	  "summary lines.  Exit 0 when the batch ran (rejected files\nare "
+	  "an outcome, see 'crossdock files --status rejected').\n" },
 	{ "ingest", "usage: crossdock ingest --partner P [--mapping M] "
 	  "[--config FILE] [--now TIME] FILE...\n\nRun the pipeline on the "
 	  "named files as if partner P had delivered them;\nthe mapping is "
@@ -144,6 +155,21 @@ static const struct {
 	{ "outbound", "usage: crossdock outbound [--csv] [--config FILE]\n\n"
 	  "List the outbound ledger: every outbox file, its delivery status,"
 	  "\nattempts, next attempt and last error.\n" },
+	{ "recon", "usage: crossdock recon [STATEMENT_ID] [--csv] [--config "
+	  "FILE]\n\nList reconciliation results: per statement its "
+	  "integrity check, and per\nbank entry its outcome, order, "
+	  "amounts and difference; the settlement\nsuccess rate per bank "
+	  "and day.  Exit 66 if there is no such statement.\n" },
+	{ "tracking", "usage: crossdock tracking WAYBILL [--config FILE]\n"
+	  "       crossdock tracking --held [--config FILE]\n\nA waybill's "
+	  "events (time, status, place, received, update lag), its\n"
+	  "latest status, order and merchant; exit 66 if no event or order "
+	  "knows it.\n--held: the events no order knows yet, and the "
+	  "update lag per carrier.\n" },
+	{ "exceptions", "usage: crossdock exceptions [--open] [--kind K] "
+	  "[--csv] [--config FILE]\n\nList exceptions: kind, subject, "
+	  "recipient, status (open, notified,\nresolved), detected, "
+	  "deadline, notified and resolved times.\n" },
 	{ "hostkey", "usage: crossdock hostkey add PARTNER [--yes] [--config "
 	  "FILE]\n\nConnect once to PARTNER's SFTP server, print its host "
 	  "key's SHA-256\nfingerprint, and append it to the partner's "
@@ -669,6 +695,32 @@ cmd_outbound(const struct common *o)
 	return rc;
 }
 
+/* recon, tracking, exceptions: a listing from the store. */
+static int
+cmd_listing(const struct common *o, const char *cmd, const char *arg)
+{
+	struct config *c;
+	struct store *s;
+	int rc, r;
+
+	if ((rc = open_both(o, &c, &s)) != EX_OK)
+		return rc;
+	if (strcmp(cmd, "recon") == 0)
+		r = recon_print(s, arg, o->csv, stdout);
+	else if (strcmp(cmd, "tracking") == 0)
+		r = tracking_print(s, arg, stdout);
+	else
+		r = exceptions_print(s, o->open, o->kind, o->csv, stdout);
+	if (r == 1) {
+		fprintf(stderr, "crossdock: %s: no %s '%s'\n", cmd,
+		    strcmp(cmd, "recon") == 0 ? "statement" : "waybill", arg);
+		rc = EX_NOINPUT;
+	} else if (r == -1)
+		rc = EX_IOERR;
+	close_both(c, s);
+	return rc;
+}
+
 static int
 cmd_hostkey(const struct common *o, const char *partner)
 {
@@ -757,6 +809,12 @@ dispatch(const struct common *o, const char *cmd, int argc, char **argv)
 		return cmd_daemon(o);
 	if (strcmp(cmd, "outbound") == 0 && argc == 0)
 		return cmd_outbound(o);
+	if (strcmp(cmd, "recon") == 0 && argc <= 1)
+		return cmd_listing(o, cmd, argc ? argv[0] : NULL);
+	if (strcmp(cmd, "tracking") == 0 && (argc == 1) != o->held)
+		return cmd_listing(o, cmd, argc ? argv[0] : NULL);
+	if (strcmp(cmd, "exceptions") == 0 && argc == 0)
+		return cmd_listing(o, cmd, NULL);
 	if (strcmp(cmd, "hostkey") == 0 && argc == 2 &&
 	    strcmp(argv[0], "add") == 0)
 		return cmd_hostkey(o, argv[1]);
@@ -783,6 +841,9 @@ main(int argc, char **argv)
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "yes",	no_argument,		NULL, 'y' },
 		{ "syslog",	no_argument,		NULL, 'S' },
+		{ "open",	no_argument,		NULL, 'O' },
+		{ "held",	no_argument,		NULL, 'H' },
+		{ "kind",	required_argument,	NULL, 'k' },
 		{ NULL,		0,			NULL, 0 },
 	};
 	struct common o = { 0 };
@@ -810,6 +871,9 @@ main(int argc, char **argv)
 		case 'q': o.quiet = 1; break;
 		case 'y': o.yes = 1; break;
 		case 'S': o.syslog = 1; break;
+		case 'O': o.open = 1; break;
+		case 'H': o.held = 1; break;
+		case 'k': o.kind = optarg; break;
 		case 'h': o.help = 1; break;
 		case 'V': o.version = 1; break;
 		default: bad = 1; break;	/* getopt said why */

@@ -402,6 +402,12 @@ static const struct producer {
 	size_t		 count;		/* offset of its emit_summary
 					   counter */
 } producers[] = {
+	{ "recon_line", recon_emit,
+	  offsetof(struct emit_summary, recon_files) },
+	{ "tracking_update", tracking_emit,
+	  offsetof(struct emit_summary, tracking_files) },
+	{ "notice", exceptions_emit,
+	  offsetof(struct emit_summary, notice_files) },
 	{ NULL, NULL, 0 },
 };
 

@@ -19,6 +19,9 @@ static const struct rule {
 	int		(*run)(const struct eval_ctx *,
 			    struct evaluate_summary *);
 } rules[] = {
+	{ "recon",	recon_evaluate },
+	{ "tracking",	tracking_evaluate },
+	{ "exceptions",	exceptions_evaluate },
 	{ NULL, NULL },
 };
 

@@ -102,6 +102,15 @@ sq() {
 	[ "$_rc" = 0 ] || command_failed "sqlite3 \"$2\" exited $_rc"
 	return $_rc
 }
+# files_named DIR GLOB: how many regular files named GLOB are under DIR
+files_named() {
+	if [ ! -d "$1" ]; then
+		command_failed "files_named: no folder $1"
+		echo missing
+		return 1
+	fi
+	find "$1" -type f -name "$2" | wc -l
+}
 # files_in DIR: how many regular files are under DIR (which must exist)
 files_in() {
 	if [ ! -d "$1" ]; then

@@ -2,9 +2,11 @@
 # of its crash points (every step boundary and every 1000 records), the
 # rerun is killed again at a seeded random later point, and a third run
 # finishes; then kill -9 from outside at seeded random moments of a
-# slower batch.  Each time the store's canonical dump equals an
-# uninterrupted run's, every input file is in exactly one place, no
-# temporary survives and the store passes integrity_check.  The seed is
+# slower batch.  The crash points include evaluation and every step of
+# emitting a file.  Each time the store's canonical dump equals an
+# uninterrupted run's, every input file is in exactly one place, every
+# emitted file is in its outbox once and byte-identical to the clean
+# run's, no temporary survives and the store passes integrity_check.  The seed is
 # printed; CRASH_SEED=N replays a run.
 . tests/e2e/lib.sh
 plan 14
@@ -30,6 +32,8 @@ state() {
 	cx "$1" dump || echo "DUMP FAILED rc=$?"
 	echo "--- files"
 	(cd "$1" && find inbox var/archive var/quarantine -type f | sort)
+	echo "--- emitted"
+	(cd "$1" && find outbox -type f | sort | xargs -r sha256sum)
 }
 
 # A seeded random source: print the seed so a failure can be replayed
@@ -57,7 +61,7 @@ CROSSDOCK_CRASHPOINT_TRACE=1 cx "$C" run --once >/dev/null 2>"$T/trace"
 total=$(grep -c '^crashpoint ' "$T/trace")
 check "at least 30 crash points in the batch ($total)" [ "$total" -ge 30 ]
 kinds=$(sed -n 's/^crashpoint [0-9]* //p' "$T/trace" | sort -u | tr '\n' ' ')
-eq "crash points cover every step" "$kinds" "archived before-commit committed quarantined records staged unlinked "
+eq "crash points cover every step" "$kinds" "archived before-commit committed emit-published emit-recorded emit-written evaluated quarantined records staged unlinked "
 
 # Kill at EVERY crash point; kill the rerun too, at a random later point
 # (the rerun may finish first), then run again.
@@ -77,7 +81,7 @@ while [ "$k" -le "$total" ]; do
 		echo "$got" > "$T/got"; echo "$want" > "$T/want"
 		diff "$T/want" "$T/got" | head -10 | sed 's/^/#   /'
 	fi
-	[ "$(find "$B" -name '.tmp-*' | wc -l)" = 0 ] && clean=$((clean + 1))
+	[ "$(find "$B" -name '.tmp-*' -o -name '*.emit-tmp' | wc -l)" = 0 ] && clean=$((clean + 1))
 	[ "$(sq "$B" 'PRAGMA integrity_check')" = ok ] && integrity=$((integrity + 1))
 	rm -rf "$B"
 	k=$((k + 1))
@@ -120,7 +124,7 @@ for trial in 1 2 3 4 5 6 7 8; do
 		echo "$got" > "$T/got"; echo "$want2" > "$T/want"
 		diff "$T/want" "$T/got" | head -20 | sed 's/^/#   /'
 	fi
-	[ "$(find "$B" -name '.tmp-*' | wc -l)" = 0 ] && clean=$((clean + 1))
+	[ "$(find "$B" -name '.tmp-*' -o -name '*.emit-tmp' | wc -l)" = 0 ] && clean=$((clean + 1))
 	[ "$(sq "$B" 'PRAGMA integrity_check')" = ok ] && integrity=$((integrity + 1))
 	rm -rf "$B"
 done

@@ -68,9 +68,14 @@ state() {
 	find "$1/var/quarantine" -name '*.reason' 2>/dev/null | sort |
 	    xargs -r cat
 }
-# The store less its partner rows: a batch records each partner when it
-# reaches it, so a stopped batch has not yet recorded the later ones.
-files_dump() { dump "$1" | grep -v '^partner|'; }
+# The store less its partner rows (a batch records each partner when it
+# reaches it, so a stopped batch has not yet recorded the later ones) and
+# less what evaluate and emit derive after the files (a faulted batch
+# stops before them): what the files themselves put there.
+files_dump() {
+	dump "$1" | grep -v -e '^partner|' -e '^recon_' -e '^tracking_' \
+	    -e '^emit_mark|' -e '^outbound_file|' -e '^exception|'
+}
 tmps() { find "$1" -name '.tmp-*' | wc -l; }
 
 A=$T/clean

@@ -27,13 +27,13 @@ for f in recon-bank-boc-2026_300-v1.csv recon-bank-hsbc-HK-E2E-001-v1.csv \
     recon-bank-hsbc-HK-E2E-002-v1.csv; do
 	check "$f as expected" cmp "$out/$f" "$D/$f"
 done
-eq "three reports, nothing else" "$(files_in "$out")" 3
+eq "three reports, nothing else" "$(files_named "$out" "recon-*")" 3
 
 # the CLI
 cxo "$H" recon HK-E2E-001 --csv > "$T/recon.csv"
 check "crossdock recon STATEMENT --csv" cmp "$T/recon.csv" "$D/recon-HK-E2E-001.csv"
 cx "$H" recon NO-SUCH-STATEMENT > /dev/null 2>&1
-eq "an unknown statement exits 1" "$?" 1
+eq "an unknown statement exits 66" "$?" 66
 eq "success rate per bank and day" "$(sq "$H" "SELECT partner, booking_date,
     payments, matched FROM recon_rate ORDER BY 1, 2" | tr '\n' ' ')" \
     "bank-boc|2026-11-25|1|0 bank-boc|2026-11-26|10|6 bank-hsbc|2026-11-26|3|1 "
@@ -55,7 +55,7 @@ check "version 2 lists what changed" cmp \
 check "version 1 stays as published" cmp \
     "$out/recon-bank-hsbc-HK-E2E-001-v1.csv" \
     "$D/recon-bank-hsbc-HK-E2E-001-v1.csv"
-eq "one new report" "$(files_in "$out")" 4
+eq "one new report" "$(files_named "$out" "recon-*")" 4
 cx "$H" run --once -q > "$T/run4.out" 2>&1
 has "and a rerun after it emits nothing" "$(cat "$T/run4.out")" "emit files=0"
 done_testing

@@ -319,7 +319,7 @@ eq "an existing final name is a conflict" "$(out_of updates-2.csv)" conflict:1
 has "found by comparing, logged as the state change" "$(cat "$T/log")" "deliver conflict partner=sfx file=\"updates-2.csv\" id=2 state=sending->conflict attempts=1"
 eq "their file is untouched" "$(cat "$R/sfx/in/updates-2.csv")" theirs
 check "ours goes to the error folder" test -f "$H/outbox/sfx/error/2-updates-2.csv"
-check "a delivery exception is raised" test -n "$(dumped "exception|kind=delivery_conflict|partner=sfx|subject=sfx/updates-2.csv|")"
+check "a delivery exception is raised" test -n "$(dumped "exception|kind=delivery_failure|partner=sfx|subject=sfx/updates-2.csv|")"
 # the same bytes already there under our name, never sent by us: a
 # conflict too (only a row that tried before may find its own upload)
 printf 'same\n' > "$R/sfx/in/updates-4.csv"
@@ -383,6 +383,6 @@ NOW_=2026-11-27T06:00:00Z batch "server down, attempt 3"
 eq "after the retries: failed" "$(out_of updates-3.csv)" "failed:3"
 has "logged as the state change sending->failed" "$(cat "$T/log")" "deliver failed partner=sfx file=\"updates-3.csv\" id=5 state=sending->failed attempts=3 error=\"retries exhausted\""
 check "the file is in the error folder" test -f "$H/outbox/sfx/error/5-updates-3.csv"
-check "a delivery exception is raised" test -n "$(dumped "exception|kind=delivery_failed|partner=sfx|subject=sfx/updates-3.csv|")"
+check "a delivery exception is raised" test -n "$(dumped "exception|kind=delivery_failure|partner=sfx|subject=sfx/updates-3.csv|")"
 
 done_testing

@@ -140,7 +140,7 @@ total=$(grep -c '^crashpoint [0-9]* ' "$A/log.1")
 names=$(sed -n 's/^crashpoint [0-9]* //p' "$A/log.1")
 kinds=$(printf '%s\n' "$names" | sort -u | tr '\n' ' ')
 eq "the batch passes every deliver crash point and the pipeline's" "$kinds" \
-    "archived before-commit committed deliver-before-conflict deliver-before-delivered deliver-before-pending deliver-before-put deliver-before-sending deliver-recorded deliver-renamed deliver-uploaded staged unlinked "
+    "archived before-commit committed deliver-before-conflict deliver-before-delivered deliver-before-pending deliver-before-put deliver-before-sending deliver-recorded deliver-renamed deliver-uploaded evaluated staged unlinked "
 eq "\"committed\" once per SFTP file (between its commit and its remote ack)" \
     "$(printf '%s\n' "$names" | grep -c '^committed$')" 4
 echo "# $total crash points: $(printf '%s\n' "$names" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')"
@@ -215,7 +215,7 @@ eq "a same-size file of other content is a conflict, not delivered" "$rc:$(print
 has "the comparison read the content back" "$(cat "$B/log.2")" "sftp compared partner=sfx file=\"bulk.bin\" path=\"$R/sfx/in/bulk.bin\" same=no differ=sha256 bytes=1048576"
 has "logged as the state change sending->conflict" "$(cat "$B/log.2")" "deliver conflict partner=sfx file=\"bulk.bin\" id=1 state=sending->conflict attempts=1"
 d=$(CROSSDOCK_NOW=$NOW "$CROSSDOCK" dump --config "$B/etc/crossdock.conf"); rc=$?
-has "a delivery_conflict exception is raised (dump exits $rc)" "$rc:$d" "exception|kind=delivery_conflict|partner=sfx|subject=sfx/bulk.bin|"
+has "a delivery_failure (conflict) exception is raised (dump exits $rc)" "$rc:$d" "exception|kind=delivery_failure|partner=sfx|subject=sfx/bulk.bin|"
 eq "their file is left as it is" "$(sha256sum < "$R/sfx/in/bulk.bin")" "$(head -c 1048576 /dev/zero | sha256sum)"
 check "our copy went to the error folder" test -f "$B/outbox/sfx/error/1-bulk.bin"
 rm -rf "$B" "$R"

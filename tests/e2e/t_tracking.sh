@@ -22,7 +22,7 @@ eq "batch 1 exits 0" "$rc" 0
 has "batch 1 evaluates 13 events, one held (its order was rejected)" \
     "$out" "events=13 held=1"
 has "batch 1 emits one tracking file" "$out" "tracking=1"
-eq "one file in shop-acme's outbox" "$(files_in "$O")" 1
+eq "one tracking file in shop-acme's outbox" "$(files_named "$O" "tracking-*")" 1
 check "the first delta is the expected file, byte for byte" \
     cmp "$O/tracking-000001.csv" "$D/expected-1.csv"
 eq "its mark runs through generation 1" "$(sq "$H" "SELECT version || ':' ||
@@ -50,7 +50,7 @@ eq "tracking WAYBILL of an unknown waybill exits 66" "$?" 66
 out=$(cx "$H" run --once 2>"$T/log2"); rc=$?
 eq "the rerun exits 0" "$rc" 0
 has "the rerun emits nothing" "$out" "tracking=0"
-eq "still one file" "$(files_in "$O")" 1
+eq "still one file" "$(files_named "$O" "tracking-*")" 1
 
 # ---- batch 2: new events, one re-delivered, one out of order
 NOW=2026-11-27T03:00:00Z
@@ -59,7 +59,7 @@ iconv -f UTF-8 -t GB18030 "$D/tracking-20261127.utf8.csv" \
 out=$(cx "$H" run --once 2>"$T/log3"); rc=$?
 eq "batch 2 exits 0" "$rc" 0
 has "batch 2 evaluates the 3 new events" "$out" "events=3 held=1"
-eq "a second file" "$(files_in "$O")" 2
+eq "a second file" "$(files_named "$O" "tracking-*")" 2
 check "the second delta holds only the new events, byte for byte" \
     cmp "$O/tracking-000002.csv" "$D/expected-2.csv"
 eq "the late older event left the latest status delivered" \
@@ -75,11 +75,11 @@ eq "batch 3 exits 0" "$rc" 0
 has "batch 3: no new event, nothing held any more" "$out" "events=0 held=0"
 eq "the amendment was stored as one" "$(sq "$H" "SELECT buyer_name FROM
     orders WHERE order_no = 'ACME-20261125-0001'")" "John A. Smith"
-eq "a third file" "$(files_in "$O")" 3
+eq "a third file" "$(files_named "$O" "tracking-*")" 3
 check "the third delta holds the released event only, byte for byte" \
     cmp "$O/tracking-000003.csv" "$D/expected-3.csv"
 out=$(cx "$H" run --once 2>"$T/log5"); rc=$?
-eq "a rerun after batch 3 emits nothing" "$rc:$(files_in "$O")" "0:3"
+eq "a rerun after batch 3 emits nothing" "$rc:$(files_named "$O" "tracking-*")" "0:3"
 has "nothing is held any more" "$(cx "$H" tracking --held 2>&1)" \
     "held events (no order carries the waybill):
   none"

@@ -263,8 +263,8 @@ test_money(void **state)
 {
 	/* statement_id, account, entry_ref, booking_date, direction,
 	 * currency, amount, order_no, expected_amount, difference,
-	 * outcome, detail */
-	static const struct value rows[][12] = {
+	 * outcome, detail (and NULL up to the dataset's 21 columns) */
+	static const struct value rows[][21] = {
 		{ T("S1"), T("A"), T("E1"), T("2026-11-26"), T("credit"),
 		  T("JPY"), I(150000), T("O1"), I(150000), I(0),
 		  T("matched"), NUL },
@@ -283,17 +283,21 @@ test_money(void **state)
 	char *got;
 
 	(void)state;
-	got = write_all(s, &rows[0][0], 12, 5, NULL);
+	got = write_all(s, &rows[0][0], 21, 5, NULL);
 	assert_string_equal(got,
 	    "statement_id,account,entry_ref,booking_date,direction,currency,"
-	    "amount,order_no,expected_amount,difference,outcome,detail\r\n"
-	    "S1,A,E1,2026-11-26,credit,JPY,150000,O1,150000,0,matched,\r\n"
+	    "amount,order_no,expected_amount,difference,outcome,detail,"
+	    "line_kind,version,change,suggested_order,fee\r\n"
+	    "S1,A,E1,2026-11-26,credit,JPY,150000,O1,150000,0,matched,,,,,,"
+	    "\r\n"
 	    "S1,A,E2,2026-11-26,credit,USD,123.45,O2,123.50,-0.05,"
-	    "amount_mismatch,\r\n"
-	    "S1,A,E3,2026-11-26,debit,KWD,-1.234,O3,-1.234,0.000,refund,\r\n"
-	    "S1,A,,,,EUR,,O4,99.00,-99.00,unpaid,no payment in 7 days\r\n"
+	    "amount_mismatch,,,,,,\r\n"
+	    "S1,A,E3,2026-11-26,debit,KWD,-1.234,O3,-1.234,0.000,refund,,,,,,"
+	    "\r\n"
+	    "S1,A,,,,EUR,,O4,99.00,-99.00,unpaid,no payment in 7 days,,,,,"
+	    "\r\n"
 	    "S1,A,E5,2026-11-27,credit,USD,-92233720368547758.08,,,,"
-	    "unknown,\r\n");
+	    "unknown,,,,,,\r\n");
 	free(got);
 	outspec_free(s);
 
@@ -310,7 +314,7 @@ test_money(void **state)
 	    "  <column name=\"m\" source=\"booking_date\"><time "
 	    "format=\"%d %b %y\"/></column>\n"
 	    "</output>\n");
-	got = write_all(s, &rows[0][0], 12, 4, NULL);
+	got = write_all(s, &rows[0][0], 21, 4, NULL);
 	assert_string_equal(got,
 	    "JPY;150000;0;26.11.2026;26 Nov 26\n"
 	    "USD;123,45;-0,05;26.11.2026;26 Nov 26\n"
@@ -804,7 +808,7 @@ test_refused_rows(void **state)
 	/* a money column whose row has no known currency */
 	s = load_bundled("recon-csv");
 	{
-		static const struct value r[12] = {
+		static const struct value r[21] = {
 			T("S1"), T("A"), T("E1"), NUL, NUL, T("XXX"), I(1),
 			NUL, NUL, NUL, T("unknown"), NUL,
 		};
