@@ -21,6 +21,7 @@
 #include "../deliver/deliver.h"
 #include "../pipeline/batch.h"
 #include "../pipeline/pipeline.h"
+#include "../util/clock.h"
 #include "../util/diag.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
@@ -37,15 +38,6 @@ on_signal(int sig)
 		got_term = 1;
 		pipeline_stop();
 	}
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static long
@@ -144,7 +136,7 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 		for (i = 0; i < (*cfg)->npartners && !got_term; i++) {
 			const struct partner *p = &(*cfg)->partners[i];
 
-			if (due[i] > now_ms())
+			if (due[i] > clock_mono_ms())
 				continue;
 			now = fixed_now ? fixed_now : (int64_t)time(NULL);
 			pl = pipeline_new(*cfg, store, now);
@@ -175,11 +167,11 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 			} else
 				down[i] = 0;
 			pipeline_free(pl);
-			due[i] = now_ms() + delay(*cfg, p, down[i]);
+			due[i] = clock_mono_ms() + delay(*cfg, p, down[i]);
 		}
 		/* evaluate and emit after a batch brought files, and on the
 		 * poll interval for the clocks (delays, unpaid orders) */
-		if (!got_term && (received || now_ms() >= eval_due)) {
+		if (!got_term && (received || clock_mono_ms() >= eval_due)) {
 			now = fixed_now ? fixed_now : (int64_t)time(NULL);
 			if (batch_evaluate_emit(*cfg, store, now, &bs) == -1)
 				log_error("daemon evaluate-emit-failed");
@@ -189,7 +181,7 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 				    "resolved=%lu emitted=%lu", bs.ev.entries,
 				    bs.ev.matched, bs.ev.events, bs.ev.raised,
 				    bs.ev.resolved, bs.em.files);
-			eval_due = now_ms() + (*cfg)->poll_ms;
+			eval_due = clock_mono_ms() + (*cfg)->poll_ms;
 			for (i = 0; bs.em.files && !got_term &&
 			    i < (*cfg)->npartners; i++) {
 				memset(&ds, 0, sizeof ds);
@@ -205,7 +197,7 @@ daemon_run(const char *config_path, struct config **cfg, struct store *store,
 		for (i = 0; i < (*cfg)->npartners; i++)
 			if (due[i] < next)
 				next = due[i];
-		t = next - now_ms();
+		t = next - clock_mono_ms();
 		if (t > 0) {
 			nap.tv_sec = t / 1000;
 			nap.tv_nsec = (t % 1000) * 1000000L;

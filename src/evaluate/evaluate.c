@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../map/timeparse.h"
+#include "../util/clock.h"
 #include "../util/crashpoint.h"
 #include "../util/log.h"
 #include "evaluate.h"
@@ -30,6 +31,7 @@ evaluate_run(const struct config *cfg, struct store *store, int64_t now,
     struct evaluate_summary *sum)
 {
 	struct eval_ctx ctx;
+	int64_t t0;
 	size_t i;
 
 	memset(sum, 0, sizeof *sum);
@@ -40,12 +42,15 @@ evaluate_run(const struct config *cfg, struct store *store, int64_t now,
 	if (store_begin(store) == -1)
 		return -1;
 	for (i = 0; rules[i].name; i++) {
+		t0 = clock_mono_ms();
 		if (rules[i].run(&ctx, sum) == -1) {
 			log_error("evaluate failed rule=%s", rules[i].name);
 			store_rollback(store);
 			memset(sum, 0, sizeof *sum);
 			return -1;
 		}
+		log_debug("evaluate rule=%s ms=%lld", rules[i].name,
+		    (long long)(clock_mono_ms() - t0));
 		crashpoint("evaluated");
 	}
 	if (store_commit(store) == -1) {

@@ -39,6 +39,7 @@
 #include "../map/money.h"
 #include "../map/timeparse.h"
 #include "../store/store_exception.h"
+#include "../util/clock.h"
 #include "../util/csvout.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
@@ -195,6 +196,7 @@ exceptions_evaluate(const struct eval_ctx *ctx, struct evaluate_summary *sum)
 	const struct partner *pf = config_platform(ctx->cfg);
 	unsigned long raised = 0, resolved = 0;
 	struct eval ev;
+	int64_t t0;
 	size_t i;
 
 	memset(&ev, 0, sizeof ev);
@@ -211,12 +213,15 @@ exceptions_evaluate(const struct eval_ctx *ctx, struct evaluate_summary *sum)
 			 * calendar; no calendars at all: no deadline */
 			continue;
 		}
+		t0 = clock_mono_ms();
 		if (store_exception_scan(ctx->store, ev.k->name, hold,
 		    &ev) != 0)
 			return -1;
 		if (store_exception_settle(ctx->store, ev.k->name,
 		    ctx->now_iso, &raised, &resolved) == -1)
 			return -1;
+		log_debug("exceptions scanned kind=%s ms=%lld", ev.k->name,
+		    (long long)(clock_mono_ms() - t0));
 	}
 	if (sum) {
 		sum->raised += raised;

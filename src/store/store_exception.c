@@ -71,13 +71,12 @@ static const char now_table[] =
 	" WHEN o.buyer_country IN ('CN','HK','MO','TW') THEN 'zh'" \
 	" ELSE 'en' END"
 
-/* The latest event of every waybill an order carries. */
+/* The latest event of every waybill an order carries: store_tracking.c
+ * keeps both (tracking_waybill, tracking_owner) as of the tracking
+ * evaluation just before, so this reads the owned waybills only, never
+ * the whole event table. */
 #define PARCELS(variant, cond) \
-	"WITH ev AS (SELECT carrier, waybill, event_code, status," \
-	"  event_time, location, facility, detail, ROW_NUMBER() OVER" \
-	"  (PARTITION BY carrier, waybill ORDER BY event_time DESC," \
-	"  event_code DESC) AS rn FROM tracking_event)" \
-	" SELECT e.waybill, o.partner, o.order_no, e.waybill, " variant "," \
+	"SELECT e.waybill, o.partner, o.order_no, e.waybill, " variant "," \
 	"  e.status || ' since ' || e.event_time, " BUYER_LOCALE "," \
 	"  o.buyer_country, e.event_time," \
 	"  e.carrier AS carrier, o.buyer_country AS country," \
@@ -85,9 +84,13 @@ static const char now_table[] =
 	"  e.status AS \"event:status\", e.status AS \"status:status\"," \
 	"  COALESCE(e.location, e.facility) AS place," \
 	"  e.event_time AS \"event_time:time\"" \
-	" FROM ev e JOIN orders o ON o.waybill = e.waybill" \
-	" WHERE e.rn = 1 AND " cond " ORDER BY e.waybill, o.partner," \
-	" o.order_no"
+	" FROM tracking_owner t" \
+	" JOIN tracking_waybill w ON w.waybill = t.waybill" \
+	" JOIN tracking_event e ON e.carrier = w.carrier" \
+	"  AND e.waybill = w.waybill AND e.event_time = w.event_time" \
+	"  AND e.event_code = w.event_code" \
+	" JOIN orders o ON o.partner = t.merchant AND o.order_no = t.order_no" \
+	" WHERE " cond " ORDER BY e.waybill, o.partner, o.order_no"
 
 /* The latest customs receipt of every order (or logistics or
  * inventory number, when the receipt names no order). */
@@ -249,22 +252,11 @@ static const struct scan {
 	  " WHERE s.rn = 1 AND COALESCE(s.available, s.on_hand) <= 0"
 	  " ORDER BY 1, s.partner" },
 	/* tracking_feed is store_tracking.c's: late and silent as of
-	 * the tracking evaluation just before, in the same transaction;
-	 * the 95th percentile (nearest rank) of the lags of the feed's
-	 * latest delivery */
+	 * the tracking evaluation just before, in the same transaction,
+	 * with the worst and the 95th-percentile (nearest rank) lag of
+	 * the feed's latest delivery */
 	{ "feed_timeliness",
-	  "WITH lags AS (SELECT e.partner, e.carrier, s.lag_s,"
-	  "  ROW_NUMBER() OVER (PARTITION BY e.partner, e.carrier"
-	  "  ORDER BY s.lag_s) AS rn, COUNT(*) OVER (PARTITION BY"
-	  "  e.partner, e.carrier) AS n"
-	  "  FROM tracking_seen s JOIN tracking_event e ON e.id = s.event_id"
-	  "  JOIN inbound_file i ON i.id = e.file_id"
-	  "  JOIN tracking_feed f ON f.partner = e.partner"
-	  "  AND f.carrier = e.carrier AND f.late = 1"
-	  "  AND i.received_at = f.last_received_at),"
-	  " p95 AS (SELECT partner, carrier, lag_s FROM lags"
-	  "  WHERE rn * 100 >= 95 * n AND (rn - 1) * 100 < 95 * n)"
-	  " SELECT f.partner || '/' || f.carrier, f.partner, NULL, NULL,"
+	  "SELECT f.partner || '/' || f.carrier, f.partner, NULL, NULL,"
 	  "  CASE WHEN f.late = 1 THEN 'late' ELSE 'silent' END,"
 	  "  CASE WHEN f.late = 1 THEN 'worst lag ' || f.worst_lag_s || ' s'"
 	  "  ELSE 'silent since ' || f.last_received_at || ', '"
@@ -274,12 +266,11 @@ static const struct scan {
 	  "  ELSE p.name || ' (' || f.carrier || ')' END AS carrier,"
 	  "  CASE WHEN f.late = 1 THEN (f.worst_lag_s + 3599) / 3600 END"
 	  "  AS hours,"
-	  "  CASE WHEN f.late = 1 THEN (q.lag_s + 3599) / 3600 END"
+	  "  CASE WHEN f.late = 1 THEN (f.p95_lag_s + 3599) / 3600 END"
 	  "  AS p95_hours,"
 	  "  f.last_received_at AS \"last_received:time\","
 	  "  f.open_parcels AS in_transit"
 	  " FROM tracking_feed f LEFT JOIN partner p ON p.id = f.partner"
-	  " LEFT JOIN p95 q ON q.partner = f.partner AND q.carrier = f.carrier"
 	  " WHERE f.late = 1 OR f.silent = 1 ORDER BY 1" },
 	{ "delivery_failure",
 	  "SELECT f.partner || '/' || f.name, f.partner, NULL, NULL,"

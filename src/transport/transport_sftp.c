@@ -72,6 +72,7 @@
 #include <openssl/hmac.h>
 
 #include "../receive/scan.h"
+#include "../util/clock.h"
 #include "../util/crashpoint.h"
 #include "../util/fsio.h"
 #include "../util/log.h"
@@ -165,15 +166,6 @@ struct sftp_conn {
 /* ------------------------------------------------------------------ */
 /* time, waiting, error classification                                */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 sleep_ms(long ms)
 {
@@ -195,7 +187,7 @@ pace_check(struct sftp_conn *s)
 
 	if (!s->pacing)
 		return 0;
-	if ((t = now_ms()) - s->pace_mark < s->timeout)
+	if ((t = clock_mono_ms()) - s->pace_mark < s->timeout)
 		return 0;
 	if (s->cfg->min_speed > 0 && (int64_t)(s->io_bytes - s->pace_bytes) *
 	    1000 < (int64_t)s->cfg->min_speed * (t - s->pace_mark)) {
@@ -212,7 +204,7 @@ pace_start(struct sftp_conn *s)
 {
 	s->pacing = 1;
 	s->too_slow = 0;
-	s->pace_mark = now_ms();
+	s->pace_mark = clock_mono_ms();
 	s->pace_bytes = s->io_bytes;
 }
 
@@ -230,7 +222,7 @@ await(struct sftp_conn *s, int64_t deadline)
 	int dir, rc;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0 || pace_check(s) == -1)
+		if ((left = deadline - clock_mono_ms()) <= 0 || pace_check(s) == -1)
 			return -1;
 		if (left > s->timeout)
 			left = s->timeout;
@@ -254,7 +246,7 @@ await(struct sftp_conn *s, int64_t deadline)
 /* Run an int-returning libssh2 call until it stops saying EAGAIN or
  * one step's time is up (it then still says EAGAIN: a timeout). */
 #define NB(s, rc, call) do {						\
-	int64_t dl_ = now_ms() + (s)->timeout;				\
+	int64_t dl_ = clock_mono_ms() + (s)->timeout;				\
 	while (((rc) = (call)) == LIBSSH2_ERROR_EAGAIN &&		\
 	    await((s), dl_) == 0)					\
 		;							\
@@ -375,7 +367,7 @@ r_open(struct sftp_conn *s, const char *path, unsigned long flags, long mode,
     int type, long *st)
 {
 	LIBSSH2_SFTP_HANDLE *h;
-	int64_t dl = now_ms() + s->timeout;
+	int64_t dl = clock_mono_ms() + s->timeout;
 	int rc;
 
 	for (;;) {
@@ -1116,7 +1108,7 @@ tcp_connect(struct sftp_conn *s, int64_t deadline, char *err, size_t errlen)
 			pfd.fd = fd;
 			pfd.events = POLLOUT;
 			for (;;) {
-				if ((left = deadline - now_ms()) <= 0) {
+				if ((left = deadline - clock_mono_ms()) <= 0) {
 					rc = 0;
 					break;
 				}
@@ -1140,7 +1132,7 @@ tcp_connect(struct sftp_conn *s, int64_t deadline, char *err, size_t errlen)
 			    strerror(errno));
 		close(fd);
 		fd = -1;
-		if (now_ms() >= deadline)
+		if (clock_mono_ms() >= deadline)
 			break;
 	}
 	freeaddrinfo(res);
@@ -1162,7 +1154,7 @@ handshake(struct sftp_conn *s, const char *pref, char *err, size_t errlen)
 	static int inited;
 	long cto = s->cfg->connect_timeout_ms > 0 ?
 	    s->cfg->connect_timeout_ms : 10000;
-	int64_t deadline = now_ms() + cto;
+	int64_t deadline = clock_mono_ms() + cto;
 	int rc;
 
 	if (!inited) {
@@ -1296,10 +1288,10 @@ conn_start(struct sftp_conn *s, char *err, size_t errlen)
 		return -1;
 	if (verify_hostkey(s, err, errlen) == -1)
 		return -1;
-	deadline = now_ms() + s->timeout;
+	deadline = clock_mono_ms() + s->timeout;
 	if (authenticate(s, deadline, err, errlen) == -1)
 		return -1;
-	deadline = now_ms() + s->timeout;
+	deadline = clock_mono_ms() + s->timeout;
 	for (;;) {
 		if ((s->sftp = libssh2_sftp_init(s->ssh)) != NULL)
 			break;
@@ -1760,7 +1752,7 @@ staging_open(struct sftp_conn *s, char **path)
 		return -1;
 	for (i = 0; i < 16; i++) {
 		*path = xasprintf("%s/.tmp-sftp-%ld-%u-%lx", s->staging,
-		    (long)getpid(), s->seq++, (unsigned long)now_ms());
+		    (long)getpid(), s->seq++, (unsigned long)clock_mono_ms());
 		fd = open(*path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
 		if (fd != -1)
@@ -1861,7 +1853,7 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 	/* hashed while streaming, so the pipeline takes the staged copy
 	 * over instead of reading and writing it once more */
 	sha = sha_new();
-	t0 = now_ms();
+	t0 = clock_mono_ms();
 	pace_start(s);
 	for (;;) {
 		NB_XFER(s, n, libssh2_sftp_read(rh, s->buf, READ_CHUNK));
@@ -1925,7 +1917,7 @@ sftp_fetch(void *h, const struct transport_file *f, int *fdp,
 		goto out;
 	sha_final(sha, sha256);
 	log_info("sftp fetched partner=%s file=\"%s\" bytes=%lld ms=%lld",
-	    s->id, esc, (long long)got, (long long)(now_ms() - t0));
+	    s->id, esc, (long long)got, (long long)(clock_mono_ms() - t0));
 	*fdp = fd;
 	*cleanup = tmp;
 	fd = -1;
@@ -2288,7 +2280,7 @@ sftp_put(void *h, const char *path, const char *name)
 	LIBSSH2_SFTP_ATTRIBUTES a;
 	struct stat sb;
 	char esc[512], *final = NULL, *part = NULL, *pname;
-	int64_t t0 = now_ms();
+	int64_t t0 = clock_mono_ms();
 	long st;
 	int fd, synced = 0, resumed = 0;
 
@@ -2376,7 +2368,7 @@ sftp_put(void *h, const char *path, const char *name)
 		log_info("sftp put partner=%s file=\"%s\" dir=%s bytes=%lld "
 		    "fsync=%s resumed=%s ms=%lld", s->id, esc, cfg->outbox,
 		    (long long)sb.st_size, synced ? "yes" : "unsupported",
-		    resumed ? "yes" : "no", (long long)(now_ms() - t0));
+		    resumed ? "yes" : "no", (long long)(clock_mono_ms() - t0));
 		crashpoint("deliver-renamed");
 		res = TRANSPORT_PUT_OK;
 		goto out;

@@ -177,7 +177,6 @@ ask(const char *fmt, ...)
 }
 
 static unsigned long raised, resolved;
-static int with_tracking;	/* evaluate tracking first, as evaluate_run */
 
 /* One evaluation at the clock "YYYY-MM-DDTHH:MM:SSZ", as evaluate_run
  * runs it: one transaction. */
@@ -197,8 +196,7 @@ evaluate(const char *now)
 	snprintf(ctx.now_iso, sizeof ctx.now_iso, "%s", now);
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(recon_evaluate(&ctx, &sum), 0);
-	if (with_tracking)
-		assert_int_equal(tracking_evaluate(&ctx, &sum), 0);
+	assert_int_equal(tracking_evaluate(&ctx, &sum), 0);
 	assert_int_equal(exceptions_evaluate(&ctx, &sum), 0);
 	assert_int_equal(store_commit(st), 0);
 	raised = sum.raised;
@@ -247,10 +245,12 @@ static void
 event(const char *waybill, const char *code, const char *status,
     const char *time)
 {
+	/* received as it happened: the feed is never late */
 	sql("INSERT INTO tracking_event (partner, file_id, record_no,"
 	    " carrier, waybill, event_code, status, event_time, location)"
-	    " VALUES ('sf-express', 2, %d, 'SF', '%s', '%s', '%s', '%s',"
-	    " 'Shenzhen')", ++event_rec, waybill, code, status, time);
+	    " VALUES ('sf-express', %d, %d, 'SF', '%s', '%s', '%s', '%s',"
+	    " 'Shenzhen')", newfile("sf-express", time), ++event_rec, waybill,
+	    code, status, time);
 }
 
 static int entry_rec;
@@ -322,14 +322,16 @@ test_parcels(void **state)
 	    "hours=121\n;");
 	assert_string_equal(ask("SELECT count(*) FROM exception WHERE kind"
 	    " IN ('delay','lost','returned')"), "4;");
-	/* (and the five orders are unpaid) */
-	assert_int_equal(raised, 9);
+	/* (and the five orders are unpaid, and SF's feed has been silent
+	 * for 14 hours with parcels on the way) */
+	assert_int_equal(raised, 10);
+	assert_string_equal(of("feed_timeliness"), "sf-express/SF|ops|open|NULL;");
 
 	/* a rerun: nothing new, nothing resolved */
 	evaluate("2026-11-27T02:00:00Z");
 	assert_int_equal(raised, 0);
 	assert_int_equal(resolved, 0);
-	assert_string_equal(ask("SELECT count(*) FROM exception"), "9;");
+	assert_string_equal(ask("SELECT count(*) FROM exception"), "10;");
 
 	/* SF1 moves, SF2 is delivered, SF4 turns up again, SF5 is
 	 * delivered after all */
@@ -338,7 +340,7 @@ test_parcels(void **state)
 	event("SF4", "44", "out_for_delivery", "2026-11-27T01:00:00Z");
 	event("SF5", "80", "delivered", "2026-11-27T01:00:00Z");
 	evaluate("2026-11-27T03:00:00Z");
-	assert_int_equal(resolved, 4);
+	assert_int_equal(resolved, 5);		/* and the feed spoke */
 	assert_string_equal(of("returned"), "SF5|shop-uk|resolved|en;");
 	assert_string_equal(of("delay"),
 	    "SF1|shop-acme|resolved|en;SF2|shop-acme|resolved|en;");
@@ -715,7 +717,6 @@ test_feed_timeliness(void **state)
 	};
 
 	(void)state;
-	with_tracking = 1;
 	sql("INSERT INTO partner VALUES ('sf-express', 'carrier',"
 	    " 'SF Express', 'zh', 'Asia/Shanghai')");
 	carrier_file("2026-11-27T01:00:00Z", late);
@@ -742,7 +743,6 @@ test_feed_timeliness(void **state)
 	    "silent|carrier=SF Express (SF)\n"
 	    "last_received:time=2026-11-27T03:00:00Z\nin_transit=2\n"
 	    "limit_hours=6\nhours=9\n;");
-	with_tracking = 0;
 }
 
 /* The whole of a file under the scratch folder ("" if none); static. */
