@@ -66,7 +66,7 @@ eq "run --once beside the daemon is refused too" "$rc" 75
 
 # files dropped while it runs are taken on the next poll
 samples "$H"
-check "the daemon applies dropped files" wait_for 15 ledger_has 8
+check "the daemon applies dropped files" wait_for 15 ledger_has 10
 check "it logs one batch line per partner" logged "daemon batch partner=sf-express received=1"
 
 # SIGHUP with a broken config: refused, old config kept, still working
@@ -77,7 +77,7 @@ check "a bad config on SIGHUP is refused with file:line" wait_for 5 logged "daem
 check "and the old one is kept" logged "daemon reload-refused config=$H/etc/crossdock.conf keeping=old"
 cp "$TOP/inbox/wh-la/stock-20261126.csv" "$H/inbox/wh-la/stock-20261127.csv"
 sed -i 's/^USLAX01,ACME-TSH-001-M,/USLAX01,ACME-TSH-001-XL,/' "$H/inbox/wh-la/stock-20261127.csv"
-check "the daemon keeps working on the old config" wait_for 15 ledger_has 9
+check "the daemon keeps working on the old config" wait_for 15 ledger_has 11
 check "the daemon is still alive" kill -0 $pid
 
 # SIGHUP with a good config: a new partner appears
@@ -97,7 +97,7 @@ kill -HUP $pid
 check "a good config on SIGHUP is loaded" wait_for 5 logged "daemon reloaded config=$H/etc/crossdock.conf partners=9"
 { iconv -f GB18030 -t UTF-8 "$TOP/inbox/sf-express/tracking-20261126.csv" | head -1
   echo "SF555500000001,50,2026-11-26 10:00:00,广州市,,收件"; } | iconv -f UTF-8 -t GBK > "$H/inbox/sf-express-2/tracking-1.csv"
-check "the new partner's file is applied" wait_for 15 ledger_has 10
+check "the new partner's file is applied" wait_for 15 ledger_has 12
 
 # A signal in the middle of a batch (SIGTERM, then SIGINT on a second
 # daemon).  sf-express gets a big file and, sorted after it, a small
@@ -147,7 +147,7 @@ _stops=0
 mid_batch TERM term 11
 start_daemon
 check "a new daemon starts on the same store" wait_for 5 logged "daemon started partners=9"
-check "and takes what the first one left" wait_for 15 ledger_has 13
+check "and takes what the first one left" wait_for 15 ledger_has 15
 mid_batch INT int 12
 
 cx "$H" run --once >/dev/null 2>&1
@@ -155,6 +155,6 @@ eq "a later run takes what was left" "$(files_in "$H/inbox")" 0
 eq "each big file is applied exactly once" \
     "$(sq "$H" "select count(*) from tracking_event where waybill like 'SF66%'"):$(sq "$H" "select count(*) from tracking_event where waybill like 'SF67%'")" 200000:200000
 eq "every file of the test is in the ledger once" \
-    "$(sq "$H" "select count(*) || ':' || count(distinct name) from inbound_file")" "16:16"
+    "$(sq "$H" "select count(*) || ':' || count(distinct name) from inbound_file")" "18:18"
 
 done_testing

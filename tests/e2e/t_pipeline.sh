@@ -9,16 +9,19 @@ home "$H"
 samples "$H"
 out=$(cx "$H" run --once 2>"$T/log"); rc=$?
 eq "run --once exits 0" "$rc" 0
-has "summary line" "$out" "summary files_received=8 applied=0 partial=8 rejected=0 duplicate=0"
-has "summary counts records" "$out" "records_applied=66 records_rejected=16"
+has "summary line" "$out" "summary files_received=10 applied=2 partial=8 rejected=0 duplicate=0"
+has "summary counts records" "$out" "records_applied=80 records_rejected=16"
+
+# fid NAME: the ledger id of the sample named NAME
+fid() { sq "$H" "select id from inbound_file where name='$1' order by id limit 1"; }
 
 # every sample's fate: records, applied, rejected
 files=$(sq "$H" "select partner||':'||status||':'||records_total||':'||records_applied||':'||records_rejected from inbound_file order by id" | tr '\n' ' ')
-eq "each sample's outcome" "$files" "shop-acme:partial:15:11:4 sf-express:partial:17:14:3 wh-la:partial:10:8:2 bank-boc:partial:9:7:2 bank-hsbc:partial:10:9:1 customs-cn:partial:8:6:2 customs-cn:partial:5:4:1 odr-cn:partial:8:7:1 "
+eq "each sample's outcome" "$files" "shop-acme:partial:15:11:4 shop-acme:applied:4:4:0 sf-express:partial:17:14:3 wh-la:partial:10:8:2 bank-boc:partial:9:7:2 bank-boc:applied:10:10:0 bank-hsbc:partial:10:9:1 customs-cn:partial:8:6:2 customs-cn:partial:5:4:1 odr-cn:partial:8:7:1 "
 eq "inboxes are empty" "$(files_in "$H/inbox")" 0
-eq "eight originals archived" "$(files_in "$H/var/archive")" 8
+eq "ten originals archived" "$(files_in "$H/var/archive")" 10
 ok_hash=1
-for id in 1 2 3 4 5 6 7 8; do
+for id in 1 2 3 4 5 6 7 8 9 10; do
 	p=$(sq "$H" "select archive_path from inbound_file where id=$id")
 	want=$(sq "$H" "select sha256 from inbound_file where id=$id")
 	got=$(sha256sum "$H/var/archive/$p" | cut -d' ' -f1)
@@ -28,10 +31,10 @@ done
 eq "archive by date and hash, hash verified" "$ok_hash" 1
 
 # encodings: GBK without BOM detected, UTF-8 with BOM stripped
-eq "GBK tracking file detected as GB18030" "$(sq "$H" "select encoding from inbound_file where id=2")" GB18030
-eq "Excel-style BOM recorded" "$(sq "$H" "select encoding from inbound_file where id=1")" "UTF-8 (BOM)"
+eq "GBK tracking file detected as GB18030" "$(sq "$H" "select encoding from inbound_file where id=$(fid tracking-20261126.csv)")" GB18030
+eq "Excel-style BOM recorded" "$(sq "$H" "select encoding from inbound_file where id=$(fid orders-20261126.csv)")" "UTF-8 (BOM)"
 eq "Chinese text stored as UTF-8" "$(sq "$H" "select location from tracking_event where waybill='SF102400000001' order by event_time limit 1")" "深圳市"
-eq "first header column read through the BOM" "$(sq "$H" "select count(*) from orders where order_no like 'ACME-%'")" 9
+eq "first header column read through the BOM" "$(sq "$H" "select count(*) from orders where order_no like 'ACME-%'")" 13
 
 # times: local Asia/Shanghai 2026-11-25 09:30:12 is 01:30:12 UTC
 eq "local time stored in UTC" "$(sq "$H" "select event_time from tracking_event where waybill='SF102400000001' and event_code='54'")" "2026-11-25T01:30:12Z"
@@ -43,21 +46,21 @@ eq "USD 59.98 is 5998 cents" "$(sq "$H" "select total_amount from orders where o
 eq "JPY has no minor unit" "$(sq "$H" "select total_amount||currency from orders where order_no='ACME-20261125-0004'")" 4800JPY
 eq "KWD has three decimals" "$(sq "$H" "select total_amount||currency from orders where order_no='ACME-20261125-0006'")" 12750KWD
 eq "no float in money columns" "$(sq "$H" "select count(*) from order_line where typeof(unit_price)<>'integer'")" 0
-eq "decimal comma and dot grouping (1.234,56)" "$(sq "$H" "select count(*) from bank_entry where partner='bank-boc' and typeof(amount)='integer'")" 7
+eq "decimal comma and dot grouping (1.234,56)" "$(sq "$H" "select count(*) from bank_entry where partner='bank-boc' and typeof(amount)='integer'")" 17
 eq "CEB622 inventory receipts applied" "$(sq "$H" "select count(*) from customs_receipt where message_type='CEB622'")" 4
 eq "the counterparty of a debit is its creditor" "$(sq "$H" "select counterparty from bank_entry where partner='bank-hsbc' and direction='debit' order by entry_ref limit 1")" "JOHN SMITH"
 eq "statement id inherited from the enclosing element" "$(sq "$H" "select count(distinct statement_id) from bank_entry where partner='bank-hsbc' and statement_id is not null")" 2
 
 # row rejects name line, field and rule
-rej=$(cxo "$H" rejects 1)
+rej=$(cxo "$H" rejects "$(fid orders-20261126.csv)")
 has "unknown currency rejected" "$rej" "record 8 line 9 field currency rule currency: unknown currency code 'RMB'"
 has "JPY with decimals rejected" "$rej" "line 10 field unit_price rule decimal"
 has "missing SKU rejected" "$rej" "line 11 field sku rule required"
 has "malformed HS code rejected" "$rej" "line 12 field hs_code rule pattern"
-rej=$(cxo "$H" rejects 2)
+rej=$(cxo "$H" rejects "$(fid tracking-20261126.csv)")
 has "impossible date rejected" "$rej" "field event_time rule datetime: day 30 is out of range"
 has "unknown event code rejected" "$rej" "field status rule lookup: code '777'"
-rejcsv=$(cxo "$H" rejects 4 --csv | tr -d '\r')
+rejcsv=$(cxo "$H" rejects "$(fid settlement-20261126.csv)" --csv | tr -d '\r')
 has "rejects --csv header" "$rejcsv" "record_no,line,field,rule,value,message"
 has "too many KWD decimals rejected" "$rejcsv" "amount,decimal,\"1.234,5678\""
 

@@ -13,7 +13,7 @@ D=$TOP/tests/e2e/data/tracking
 H=$T/h
 home "$H"
 cp "$TOP"/inbox/sf-express/tracking-*.csv "$H/inbox/sf-express/"
-cp "$TOP"/inbox/shop-acme/orders-*.csv "$H/inbox/shop-acme/"
+cp "$TOP"/inbox/shop-acme/orders-20261126.csv "$H/inbox/shop-acme/"
 O=$H/outbox/shop-acme
 
 # ---- batch 1: the bundled samples
