@@ -106,11 +106,13 @@ static const char want[] =
     "{\"kind\":\"lost\",\"subject\":\"SF1\",\"partner\":\"m1\","
     "\"locale\":\"en\",\"detected_at\":\"2026-11-27T01:00:00Z\","
     "\"deadline_at\":null,\"title\":\"Parcel lost\","
-    "\"text\":\"It is lost.\"}\n"
+    "\"text\":\"It is lost.\",\"audience\":\"merchant\","
+    "\"order_no\":\"O-1\",\"waybill\":\"SF1\"}\n"
     "{\"kind\":\"delay\",\"subject\":\"SF2\",\"partner\":\"m1\","
     "\"locale\":\"zh\",\"detected_at\":\"2026-11-27T01:30:00Z\","
     "\"deadline_at\":\"2026-11-28T00:00:00Z\",\"title\":\"包裹延误\","
-    "\"text\":\"没有扫描。\"}\n";
+    "\"text\":\"没有扫描。\",\"audience\":\"merchant\","
+    "\"order_no\":\"O-2\",\"waybill\":\"SF2\"}\n";
 
 /* The fake producer: n rows of rows[], a bad row, a failing hook. */
 struct prod {

@@ -668,11 +668,15 @@ test_xml(void **state)
 static void
 test_jsonl(void **state)
 {
-	static const struct value rows[][8] = {
+	/* notice: kind, subject, partner, locale, detected_at,
+	 * deadline_at, title, text, audience, exception_id, order_no,
+	 * waybill, status */
+	static const struct value rows[][13] = {
 		{ T("delay"), T("SF102400000002"), T("shop-acme"), T("zh"),
 		  T("2026-11-26T03:32:07Z"), NUL, T("运单延误 \"SF\""),
 		  T("a\\b\nc\td\re\x01\x1f\x7f\b\f/\xe2\x80\xa8\xe2\x80\xa9"
-		    "\xe2\x80\xa7 𠮷") },
+		    "\xe2\x80\xa7 𠮷"), T("merchant"), I(7), NUL,
+		  T("SF102400000002"), T("open") },
 	};
 	static const struct value tr[12] = {
 		T("m"), T("SO-1"), T("SF1"), T("SF"), T("80"), T("delivered"),
@@ -683,14 +687,15 @@ test_jsonl(void **state)
 	char *got;
 
 	(void)state;
-	got = write_all(s, &rows[0][0], 8, 1, NULL);
+	got = write_all(s, &rows[0][0], 13, 1, NULL);
 	assert_string_equal(got,
 	    "{\"kind\":\"delay\",\"subject\":\"SF102400000002\","
 	    "\"partner\":\"shop-acme\",\"locale\":\"zh\","
 	    "\"detected_at\":\"2026-11-26T03:32:07Z\",\"deadline_at\":null,"
 	    "\"title\":\"运单延误 \\\"SF\\\"\","
 	    "\"text\":\"a\\\\b\\nc\\td\\re\\u0001\\u001f\\u007f\\b\\f/"
-	    "\\u2028\\u2029\xe2\x80\xa7 𠮷\"}\n");
+	    "\\u2028\\u2029\xe2\x80\xa7 𠮷\",\"audience\":\"merchant\","
+	    "\"order_no\":null,\"waybill\":\"SF102400000002\"}\n");
 	free(got);
 	outspec_free(s);
 
@@ -905,9 +910,10 @@ test_header_encoding(void **state)
 static void
 test_fd_and_io(void **state)
 {
-	static const struct value row[8] = {
+	static const struct value row[13] = {
 		T("delay"), T("S"), T("p"), T("en"), T("2026-11-26T03:32:07Z"),
-		NUL, T("t"), T("x"),
+		NUL, T("t"), T("x"), T("buyer"), I(1), T("O-1"), T("S"),
+		T("open"),
 	};
 	struct outspec *s = load_bundled("notice-jsonl");
 	struct writer *w;
@@ -929,7 +935,8 @@ test_fd_and_io(void **state)
 	assert_string_equal(buf, "{\"kind\":\"delay\",\"subject\":\"S\","
 	    "\"partner\":\"p\",\"locale\":\"en\","
 	    "\"detected_at\":\"2026-11-26T03:32:07Z\",\"deadline_at\":null,"
-	    "\"title\":\"t\",\"text\":\"x\"}\n");
+	    "\"title\":\"t\",\"text\":\"x\",\"audience\":\"buyer\","
+	    "\"order_no\":\"O-1\",\"waybill\":\"S\"}\n");
 	free(buf);
 
 	/* a full disk: the writer fails, and says so */
