@@ -709,6 +709,10 @@ finish_outputs(struct parse *p, struct partner *pt)
 		if (pt->kind == NULL || strcmp(pt->kind, defaults[i].kind) ||
 		    config_output_entry(pt, defaults[i].dataset) != NULL)
 			continue;
+		/* notices are rendered from the catalogue */
+		if (strcmp(defaults[i].dataset, "notice") == 0 &&
+		    c->catalog == NULL)
+			continue;
 		pt->outputs = xreallocarray(pt->outputs, pt->noutputs + 1,
 		    sizeof *pt->outputs);
 		o = &pt->outputs[pt->noutputs++];
@@ -718,8 +722,12 @@ finish_outputs(struct parse *p, struct partner *pt)
 	}
 	for (i = 0; i < pt->noutputs; i++) {
 		o = &pt->outputs[i];
-		if (o->spec_name == NULL)
-			continue;
+		if (o->spec_name == NULL || dataset_find(o->dataset) == NULL)
+			continue;	/* none, or reported at its line */
+		if (strcmp(o->dataset, "notice") == 0 && c->catalog == NULL)
+			diag_add(p->d, p->file, o->line, "partner %s: output "
+			    "notice needs the message catalogue (catalog DIR)",
+			    pt->id);
 		if (c->outputs == NULL) {
 			if (o->line)
 				diag_add(p->d, p->file, o->line, "partner %s: "

@@ -183,6 +183,109 @@ test_errors(void **state)
 	diag_free(d);
 }
 
+/* The evaluate and emit directives: every mistake at its line; a good
+ * block resolves its outputs, defaults by kind included. */
+static void
+test_outputs(void **state)
+{
+	char text[10000];
+	struct diag *d = diag_new();
+	struct config *c;
+	const struct partner *p;
+
+	(void)state;
+	snprintf(text, sizeof text,
+	    "outputs %s/out\n"					/* 3 */
+	    "unpaid-days 0\n"					/* 4 */
+	    "delay-hours XX1 5\n"				/* 5 */
+	    "delay-hours 48\n"					/* 6 */
+	    "delay-hours 72\n"					/* 7 */
+	    "work-calendar china\n"				/* 8 */
+	    "partner m {\n"					/* 9 */
+	    "\tkind merchant\n\tname M\n\ttimezone Asia/Shanghai\n"
+	    "\tfile \"o-*.csv\" merchant-orders\n"		/* 13 */
+	    "\toutput shipments tracking-update-csv\n"		/* 14 */
+	    "\toutput tracking_update recon-csv\n"		/* 15 */
+	    "\toutput tracking_update no-such\n"		/* 16 */
+	    "\toutput notice notice-jsonl\n"			/* 17 */
+	    "\torder-ref \"ACME-[0-9\"\n"			/* 18 */
+	    "\tfee-tolerance 12%%\n"				/* 19 */
+	    "\tfee-tolerance 2\n"				/* 20 */
+	    "}\n", maps);
+	assert_null(load(NULL, text, d));
+	expect(d, 4, "unpaid-days: '0' is not a number from 1 to 365");
+	expect(d, 5, "delay-hours: 'XX1' is not a country code (CN, US)");
+	expect(d, 7, "delay-hours given twice");
+	expect(d, 8, "work-calendar: 'china' is not a country code (CN, US)");
+	expect(d, 14, "output: no dataset 'shipments' (tracking_update, "
+	    "recon_line, notice)");
+	expect(d, 15, "partner m: output spec 'recon-csv' writes dataset "
+	    "recon_line, not tracking_update");
+	expect(d, 16, "output tracking_update given twice (first at line 15)");
+	expect(d, 16, "partner m: no output spec named 'no-such' in %s/out",
+	    maps);
+	expect(d, 17, "partner m: output notice needs the message catalogue "
+	    "(catalog DIR)");
+	assert_int_equal(count(d, "order-ref: 'ACME-[0-9' is not an extended "
+	    "regular expression"), 1);
+	expect(d, 19, "fee-tolerance: '12%%' is not a percentage from 0%% to "
+	    "10%% (2.5%%)");
+	expect(d, 20, "fee-tolerance: '2' is not a percentage from 0%% to "
+	    "10%% (2.5%%)");
+	expect(d, 9, "partner m: order-ref, fee-codes and fee-tolerance are "
+	    "for banks");
+	if (diag_count(d) != 13)
+		diag_print(d, stderr);
+	assert_int_equal(diag_count(d), 13);
+	diag_free(d);
+
+	d = diag_new();
+	snprintf(text, sizeof text,
+	    "outputs %s/out\ncatalog %s/../etc/catalog\n"
+	    "delay-hours CN 72\n"
+	    "partner m {\n"
+	    "\tkind merchant\n\tname M\n\ttimezone Asia/Shanghai\n"
+	    "\tfile \"o-*.csv\" merchant-orders\n"
+	    "\toutput tracking_update tracking-update-zh\n"
+	    "}\n"
+	    "partner b {\n"
+	    "\tkind bank\n\tname B\n\ttimezone Europe/Berlin\n"
+	    "\tfile \"s-*.csv\" bank-settlement-csv\n"
+	    "\torder-ref \"ACME-[0-9]{8}-[0-9]{4}\"\n"
+	    "\tfee-codes CHRG FEES\n\tfee-tolerance 2.5%%\n"
+	    "}\n"
+	    "partner ops {\n"
+	    "\tkind platform\n\tname Ops\n\ttimezone Asia/Shanghai\n"
+	    "\toutput notice none\n"
+	    "}\n", maps, maps);
+	c = load(NULL, text, d);
+	if (c == NULL)
+		diag_print(d, stderr);
+	assert_non_null(c);
+	p = config_partner(c, "m");
+	assert_string_equal(config_output(p, "tracking_update")->name,
+	    "tracking-update-zh");
+	assert_string_equal(config_output(p, "notice")->name, "notice-jsonl");
+	assert_null(config_output(p, "recon_line"));
+	p = config_partner(c, "b");
+	assert_null(config_output(p, "recon_line"));
+	assert_int_equal(p->recon.norder_refs, 1);
+	assert_int_equal(p->recon.nfee_codes, 2);
+	assert_int_equal(p->recon.fee_tolerance_bp, 250);
+	p = config_platform(c);
+	assert_string_equal(p->id, "ops");
+	assert_string_equal(config_output(p, "recon_line")->name, "recon-csv");
+	assert_null(config_output(p, "notice"));
+	assert_int_equal(config_delay_hours(c, "CN"), 72);
+	assert_int_equal(config_delay_hours(c, "US"), 120);
+	assert_int_equal(config_delay_hours(c, NULL), 120);
+	assert_int_equal(c->eval.unpaid_days, 3);
+	assert_int_equal(c->eval.refund_workdays, 7);
+	assert_int_equal(c->eval.lag_hours, 6);
+	config_free(c);
+	diag_free(d);
+}
+
 static void
 test_unterminated(void **state)
 {
@@ -543,6 +646,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_outputs),
 		cmocka_unit_test(test_unterminated),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_multi_spec),
