@@ -887,7 +887,7 @@ test_notices(void **state)
 	/* only the unpaid N-4 is new (the lost SF12 resolved unsent) */
 	assert_int_equal(emit_notices("2027-02-21T05:00:00Z"), 1);
 	assert_null(strstr(slurp("outbox/shop-acme/notices-shop-acme-000002"
-	    ".jsonl"), "SF12"));
+	    ".jsonl"), "\"kind\":\"lost\""));
 	holds("outbox/shop-acme/notices-shop-acme-000002.jsonl",
 	    "\"subject\":\"N-4\"");
 }
