@@ -4,7 +4,7 @@
 # leaves the partner's next file and every later partner alone, and
 # exits 0.
 . tests/e2e/lib.sh
-plan 39
+plan 42
 
 H=$T/h
 home "$H"
@@ -68,6 +68,10 @@ eq "run --once beside the daemon is refused too" "$rc" 75
 samples "$H"
 check "the daemon applies dropped files" wait_for 15 ledger_has 10
 check "it logs one batch line per partner" logged "daemon batch partner=sf-express received=1"
+# after a batch that brought files: evaluate and emit
+check "the daemon evaluates and emits after the batch" wait_for 15 logged "daemon evaluated "
+check "the merchant's tracking delta is in its outbox" test -f "$H/outbox/shop-acme/tracking-000001.csv"
+check "the platform has the statements' reports" test -f "$H/outbox/platform/recon-bank-boc-2026_232-v1.csv"
 
 # SIGHUP with a broken config: refused, old config kept, still working
 cp "$H/etc/crossdock.conf" "$T/good.conf"
