@@ -56,10 +56,10 @@ setup(void **state)
 	if ((fp = fopen(conf, "w")) == NULL)
 		return -1;
 	fprintf(fp, "home %s\nmappings %s/mappings\noutputs %s/mappings/out\n"
-	    "store var/crossdock.db\n"
+	    "catalog %s/etc/catalog\nstore var/crossdock.db\n"
 	    "partner m1 {\n\tkind merchant\n\tname \"M One\"\n"
 	    "\ttimezone Asia/Shanghai\n\tfile \"o-*.csv\" merchant-orders\n"
-	    "}\n", fixture_dir, top, top);
+	    "}\n", fixture_dir, top, top, top);
 	fclose(fp);
 	d = diag_new();
 	cfg = config_load(conf, d);
@@ -161,6 +161,7 @@ job(struct prod *p, const char *name, int64_t version)
 	memset(&j, 0, sizeof j);
 	j.to = m1;
 	j.spec = config_output(m1, "notice");
+	assert_non_null(j.spec);
 	j.subject = "";
 	j.name = name;
 	j.mark.version = version;

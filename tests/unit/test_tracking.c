@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "config/config.h"
@@ -597,15 +598,19 @@ static struct config *
 emit_config_load(struct store **s)
 {
 	const char *top = getenv("CROSSDOCK_TOP");
-	char conf[160], err[256];
+	char conf[160], err[256], cwd[4096];
 	struct config *c;
 	struct diag *d;
 	FILE *fp;
 
+	/* the tree: $CROSSDOCK_TOP, else where the test runs */
+	if (top == NULL || *top == '\0')
+		top = getcwd(cwd, sizeof cwd);
+	assert_non_null(top);
 	snprintf(conf, sizeof conf, "%s/crossdock.conf", dir);
 	assert_non_null(fp = fopen(conf, "w"));
 	fprintf(fp, "home %s\nmappings %s/mappings\noutputs %s/mappings/out\n"
-	    "store emit.db\n", dir, top ? top : ".", top ? top : ".");
+	    "store emit.db\n", dir, top, top);
 	fprintf(fp, "partner shop-acme {\n\tkind merchant\n\tname A\n"
 	    "\ttimezone UTC\n\tfile \"o-*.csv\" merchant-orders\n}\n"
 	    "partner shop-idle {\n\tkind merchant\n\tname B\n"
