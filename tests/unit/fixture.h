@@ -6,6 +6,7 @@
  *	cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
  *	path = FIX("a.csv", "x,y\n1,2\n");
  *	path = hostile("xxe.xml");
+ *	cfg = fixture_config(conf, &store);	(config and its store)
  *
  * Paths come from a ring of four buffers: at most four live at once.
  */
@@ -17,12 +18,17 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "store/store.h"
+#include "util/diag.h"
 
 static char fixture_dir[64];
 static char fixture_path[4][4096];
 static int fixture_n;
 
-static int
+static inline int
 fixture_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
@@ -31,7 +37,7 @@ fixture_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 	return remove(p);
 }
 
-static int
+static inline int
 fixture_setup(void **state)
 {
 	(void)state;
@@ -39,7 +45,7 @@ fixture_setup(void **state)
 	return mkdtemp(fixture_dir) == NULL ? -1 : 0;
 }
 
-static int
+static inline int
 fixture_teardown(void **state)
 {
 	(void)state;
@@ -47,7 +53,7 @@ fixture_teardown(void **state)
 }
 
 /* Write len bytes of data as NAME in the scratch folder; its path. */
-static const char *
+static inline const char *
 fixture(const char *name, const void *data, size_t len)
 {
 	char *p = fixture_path[fixture_n++ % 4];
@@ -72,6 +78,40 @@ hostile(const char *name)
 	snprintf(p, sizeof fixture_path[0], "%s/tests/data/hostile/%s",
 	    top ? top : ".", name);
 	return p;
+}
+
+/* The source tree (mappings/, etc/): $CROSSDOCK_TOP, else the working
+ * folder, where tests/run.sh and the mutants runner start the tests. */
+static inline const char *
+fixture_top(void)
+{
+	static char top[4096];
+	const char *env = getenv("CROSSDOCK_TOP");
+
+	if (env && *env)
+		snprintf(top, sizeof top, "%s", env);
+	else if (getcwd(top, sizeof top) == NULL)
+		fail_msg("getcwd failed");
+	return top;
+}
+
+/* Load the config at path and open its store: the test fails (with
+ * every config error printed) if either cannot be done. */
+static inline struct config *
+fixture_config(const char *path, struct store **st)
+{
+	struct diag *d = diag_new();
+	struct config *c;
+	char err[512];
+
+	if ((c = config_load(path, d)) == NULL) {
+		diag_print(d, stderr);
+		fail_msg("config_load %s", path);
+	}
+	diag_free(d);
+	if ((*st = store_open(c->store, err, sizeof err)) == NULL)
+		fail_msg("store_open: %s", err);
+	return c;
 }
 
 #endif

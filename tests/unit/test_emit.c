@@ -38,15 +38,10 @@ static const struct partner *m1;
 static int
 setup(void **state)
 {
-	const char *env = getenv("CROSSDOCK_TOP");
-	char top[4096], conf[4200], path[4200], err[512];
-	struct diag *d;
+	const char *top = fixture_top();
+	char conf[4200], path[4200];
 	FILE *fp;
 
-	if (env && *env)
-		snprintf(top, sizeof top, "%s", env);
-	else if (getcwd(top, sizeof top) == NULL)
-		return -1;
 	if (fixture_setup(state) == -1)
 		return -1;
 	snprintf(path, sizeof path, "%s/var", fixture_dir);
@@ -61,22 +56,8 @@ setup(void **state)
 	    "\ttimezone Asia/Shanghai\n\tfile \"o-*.csv\" merchant-orders\n"
 	    "}\n", fixture_dir, top, top, top);
 	fclose(fp);
-	d = diag_new();
-	cfg = config_load(conf, d);
-	if (cfg == NULL) {
-		size_t i;
-
-		for (i = 0; i < diag_count(d); i++)
-			fprintf(stderr, "%s\n", diag_get(d, i));
-	}
-	diag_free(d);
-	if (cfg == NULL)
-		return -1;
+	cfg = fixture_config(conf, &st);
 	m1 = config_partner(cfg, "m1");
-	if ((st = store_open(cfg->store, err, sizeof err)) == NULL) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
 	log_init(LOG_LVL_ERROR);
 	return 0;
 }
@@ -380,6 +361,5 @@ main(void)
 		cmocka_unit_test(test_bad_name),
 	};
 
-	(void)fixture;		/* fixture.h's writer: not needed here */
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -47,14 +47,10 @@ static struct pipeline *pl;
 static int
 setup(void **state)
 {
-	const char *env = getenv("CROSSDOCK_TOP");
 	char path[4200];
 	FILE *fp;
 
-	if (env && *env)
-		snprintf(top, sizeof top, "%s", env);
-	else if (getcwd(top, sizeof top) == NULL)
-		return -1;
+	snprintf(top, sizeof top, "%s", fixture_top());
 	if (fixture_setup(state) == -1)
 		return -1;
 	snprintf(path, sizeof path, "%s/inbox", fixture_dir);
@@ -84,17 +80,7 @@ setup(void **state)
 static void
 start(void)
 {
-	struct diag *d = diag_new();
-	char db[4200], err[512];
-
-	if ((cfg = config_load(conf, d)) == NULL) {
-		diag_print(d, stderr);
-		fail_msg("config_load");
-	}
-	diag_free(d);
-	snprintf(db, sizeof db, "%s/var/crossdock.db", fixture_dir);
-	if ((st = store_open(db, err, sizeof err)) == NULL)
-		fail_msg("store_open: %s", err);
+	cfg = fixture_config(conf, &st);
 	pl = pipeline_new(cfg, st, NOW);
 }
 

@@ -28,6 +28,7 @@
 #include "store/store.h"
 #include "store/store_tracking.h"
 #include "util/diag.h"
+#include "fixture.h"
 
 static char dir[64];
 static char path[128];
@@ -597,16 +598,10 @@ test_watermark(void **state)
 static struct config *
 emit_config_load(struct store **s)
 {
-	const char *top = getenv("CROSSDOCK_TOP");
-	char conf[160], err[256], cwd[4096];
-	struct config *c;
-	struct diag *d;
+	const char *top = fixture_top();
+	char conf[160];
 	FILE *fp;
 
-	/* the tree: $CROSSDOCK_TOP, else where the test runs */
-	if (top == NULL || *top == '\0')
-		top = getcwd(cwd, sizeof cwd);
-	assert_non_null(top);
 	snprintf(conf, sizeof conf, "%s/crossdock.conf", dir);
 	assert_non_null(fp = fopen(conf, "w"));
 	fprintf(fp, "home %s\nmappings %s/mappings\noutputs %s/mappings/out\n"
@@ -616,15 +611,7 @@ emit_config_load(struct store **s)
 	    "partner shop-idle {\n\tkind merchant\n\tname B\n"
 	    "\ttimezone UTC\n\tfile \"o-*.csv\" merchant-orders\n}\n");
 	fclose(fp);
-	d = diag_new();
-	if ((c = config_load(conf, d)) == NULL) {
-		diag_print(d, stderr);
-		fail_msg("config_load");
-	}
-	diag_free(d);
-	if ((*s = store_open(c->store, err, sizeof err)) == NULL)
-		fail_msg("store_open: %s", err);
-	return c;
+	return fixture_config(conf, s);
 }
 
 /* tracking_emit for both merchants at now; how many files went out. */
