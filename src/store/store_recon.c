@@ -884,16 +884,18 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 	return store_exec(s, "DROP TABLE recon_t_uord");
 }
 
-/* The entries of the affected statements and their results, joined
- * as CROSS JOIN so SQLite walks from the (few) affected statements
- * through recon_entry_statement instead of scanning every result; in
- * PostgreSQL a CROSS JOIN filtered in WHERE is the same inner join. */
+/* The entries of the affected statements and their results.  J is ","
+ * (the planner's choice: with most statements affected, as in a first
+ * run, it scans recon_result in key order, the cheapest at scale) or
+ * CROSS JOIN when few are, so SQLite walks from them through
+ * recon_entry_statement instead of reading every result; in
+ * PostgreSQL both are the same inner join. */
 #define AFF_ENTRY \
 	" e.partner = a.partner AND e.statement_id = a.statement_id" \
 	" AND r.partner = e.partner AND r.entry_ref = e.entry_ref"
 
 /* The report lines of the affected statements, as they are now. */
-#define CUR_SELECT \
+#define CUR_SELECT(J) \
 	" SELECT s.partner, s.statement_id, 'T' AS line_key, 0 AS rank," \
 	"  '' AS sort_key, 0 AS seq, coalesce(s.account, '') AS account," \
 	"  CAST(NULL AS TEXT) AS entry_ref, CAST(NULL AS TEXT) AS booking_date," \
@@ -923,8 +925,7 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 	"   IN " MATCHED_SET " THEN 1 ELSE 0 END) || ', not matched ' ||" \
 	"   sum(CASE WHEN r.outcome IN " MATCHED_SET " THEN 0 ELSE 1 END)," \
 	"  'summary', NULL, NULL, NULL, NULL, NULL" \
-	" FROM recon_t_aff a CROSS JOIN recon_entry e CROSS JOIN" \
-	"  recon_result r" \
+	" FROM recon_t_aff a " J " recon_entry e " J " recon_result r" \
 	" JOIN bank_entry b ON b.partner = r.partner" \
 	"  AND b.entry_ref = r.entry_ref" \
 	" LEFT JOIN recon_statement s ON s.partner = r.partner" \
@@ -939,8 +940,7 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 	"  r.difference, r.outcome, r.detail, 'entry', b.value_date," \
 	"  CASE WHEN r.seq = 1 THEN b.fee END, b.counterparty, b.remittance," \
 	"  r.suggested_order" \
-	" FROM recon_t_aff a CROSS JOIN recon_entry e CROSS JOIN" \
-	"  recon_result r" \
+	" FROM recon_t_aff a " J " recon_entry e " J " recon_result r" \
 	" JOIN bank_entry b ON b.partner = r.partner" \
 	"  AND b.entry_ref = r.entry_ref" \
 	" LEFT JOIN recon_statement s ON s.partner = r.partner" \
@@ -959,8 +959,8 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 	"   ELSE o.paid - o.total_amount END," \
 	"  o.outcome, o.detail, 'order', NULL, NULL, NULL, NULL, NULL" \
 	" FROM (SELECT DISTINCT r.partner, r.statement_id, r.order_partner," \
-	"   r.order_no FROM recon_t_aff a CROSS JOIN recon_entry e" \
-	"   CROSS JOIN recon_result r" \
+	"   r.order_no FROM recon_t_aff a " J " recon_entry e " J \
+	"   recon_result r" \
 	"   WHERE " AFF_ENTRY " AND r.order_no IS NOT NULL) k" \
 	" JOIN recon_order o ON o.order_partner = k.order_partner" \
 	"  AND o.order_no = k.order_no" \
@@ -993,41 +993,52 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 #define LINE_COLS2 \
 	"value_date, fee, counterparty, remittance, suggested_order"
 
+/* The lines as they are now, as the next version, marked against the
+ * latest one. */
+#define REPORT_SQL(J) \
+	"INSERT INTO recon_report_line (partner," \
+	" statement_id, version, line_key, " LINE_COLS ", change, " \
+	LINE_COLS2 ")" \
+	" SELECT c.partner, c.statement_id, g.prev + 1, c.line_key, " \
+	" c.rank, c.sort_key, c.seq, c.account, c.entry_ref," \
+	" c.booking_date, c.direction, c.currency, c.amount, c.order_no," \
+	" c.expected_amount, c.difference, c.outcome, c.detail," \
+	" c.line_kind," \
+	" CASE WHEN g.prev = 0 THEN NULL" \
+	"  WHEN l.line_key IS NULL THEN 'added'" \
+	"  WHEN " SAME("l", "c") " THEN NULL ELSE 'changed' END," \
+	" c.value_date, c.fee, c.counterparty, c.remittance," \
+	" c.suggested_order" \
+	" FROM (" CUR_SELECT(J) ") c" \
+	" JOIN recon_t_chg g ON g.partner = c.partner" \
+	"  AND g.statement_id = c.statement_id" \
+	" LEFT JOIN recon_report_line l ON l.partner = c.partner" \
+	"  AND l.statement_id = c.statement_id AND l.version = g.prev" \
+	"  AND l.line_key = c.line_key" \
+	"  AND l.change IS DISTINCT FROM 'removed'" \
+	" ORDER BY 1, 2, 3, 4"
+
 int
 store_recon_reports(struct store *s, const char *now, unsigned long *versions)
 {
 	const char *p[1] = { now };
+	int64_t naff, nall;
 
 	*versions = 0;
+	if ((naff = scalar(s, "SELECT count(*) FROM recon_t_aff")) == -1 ||
+	    (nall = scalar(s, "SELECT count(*) FROM recon_statement")) == -1)
+		return -1;
+	if (naff == 0)
+		return 0;
 	if (store_exec(s, "CREATE TEMP TABLE recon_t_chg AS"
 	    " SELECT a.partner, a.statement_id, coalesce((SELECT max(v.version)"
 	    "  FROM recon_report v WHERE v.partner = a.partner"
 	    "  AND v.statement_id = a.statement_id), 0) AS prev"
 	    " FROM recon_t_aff a") == -1)
 		return -1;
-	/* the lines as they are now, as the next version, marked against
-	 * the latest one */
-	if (store_exec(s, "INSERT INTO recon_report_line (partner,"
-	    " statement_id, version, line_key, " LINE_COLS ", change, "
-	    LINE_COLS2 ")"
-	    " SELECT c.partner, c.statement_id, g.prev + 1, c.line_key, "
-	    " c.rank, c.sort_key, c.seq, c.account, c.entry_ref,"
-	    " c.booking_date, c.direction, c.currency, c.amount, c.order_no,"
-	    " c.expected_amount, c.difference, c.outcome, c.detail,"
-	    " c.line_kind,"
-	    " CASE WHEN g.prev = 0 THEN NULL"
-	    "  WHEN l.line_key IS NULL THEN 'added'"
-	    "  WHEN " SAME("l", "c") " THEN NULL ELSE 'changed' END,"
-	    " c.value_date, c.fee, c.counterparty, c.remittance,"
-	    " c.suggested_order"
-	    " FROM (" CUR_SELECT ") c"
-	    " JOIN recon_t_chg g ON g.partner = c.partner"
-	    "  AND g.statement_id = c.statement_id"
-	    " LEFT JOIN recon_report_line l ON l.partner = c.partner"
-	    "  AND l.statement_id = c.statement_id AND l.version = g.prev"
-	    "  AND l.line_key = c.line_key"
-	    "  AND l.change IS DISTINCT FROM 'removed'"
-	    " ORDER BY 1, 2, 3, 4") == -1)
+	/* few statements: walk from them; many: let the planner scan */
+	if (store_exec(s, naff * 8 <= nall ? REPORT_SQL("CROSS JOIN") :
+	    REPORT_SQL(",")) == -1)
 		return -1;
 	/* the lines gone since the latest version */
 	if (store_exec(s, "INSERT INTO recon_report_line (partner,"
