@@ -671,6 +671,8 @@ static const char suggest_sql[] =
 	"  AND o.currency = recon_result.currency"
 	"  AND o.total_amount = recon_result.amount"
 	"  AND coalesce(o.status, 'pending') = 'pending'"
+	/* the same bound, as a range recon_orders_time can start at */
+	"  AND o.order_time >= e.suggest_from"
 	"  AND substr(o.order_time, 1, 10) >= e.suggest_from"
 	"  AND substr(o.order_time, 1, 10) <= e.suggest_to"
 	"  AND NOT EXISTS (SELECT 1 FROM recon_order ro"
@@ -809,11 +811,15 @@ store_recon_match(struct store *s, int64_t through,
 }
 
 /* A pending order older than the cut-off with no payment applied. */
-#define UNPAID_SELECT \
+#define UNPAID_SELECT UNPAID_SELECT_T("o.order_time")
+/* T: how the cut-off reads order_time; coalesce() keeps SQLite from
+ * walking recon_orders_time (a random row per order) when every order
+ * is judged, where one scan is cheaper */
+#define UNPAID_SELECT_T(T) \
 	" SELECT o.partner, o.order_no, o.currency, o.total_amount," \
 	" o.order_time FROM orders o" \
 	" WHERE coalesce(o.status, 'pending') = 'pending'" \
-	" AND o.order_time IS NOT NULL AND o.order_time < ?1" \
+	" AND o.order_time IS NOT NULL AND " T " < ?1" \
 	" AND NOT EXISTS (SELECT 1 FROM recon_order r" \
 	"  WHERE r.order_partner = o.partner AND r.order_no = o.order_no" \
 	"  AND r.payments > 0)"
@@ -855,7 +861,8 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 			return -1;
 		return store_exec_bound(s, "INSERT INTO recon_unpaid"
 		    " (order_partner, order_no, currency, total_amount,"
-		    " order_time)" UNPAID_SELECT, 1, p);
+		    " order_time)" UNPAID_SELECT_T("coalesce(o.order_time, '')"),
+		    1, p);
 	}
 	/* the orders to judge again */
 	if (store_exec(s, "CREATE TEMP TABLE recon_t_uord ("
