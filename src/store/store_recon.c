@@ -36,7 +36,12 @@
 const char store_recon_schema[] =
 	"CREATE TABLE recon_state ("
 	"  name TEXT PRIMARY KEY,"
-	"  value INTEGER NOT NULL);"
+	"  value INTEGER NOT NULL, text TEXT);"
+	/* what a run looks at first: rows past the watermark, and orders
+	 * crossing the unpaid cut-off since the last run */
+	"CREATE INDEX recon_bank_entry_file ON bank_entry(file_id);"
+	"CREATE INDEX recon_orders_file ON orders(file_id);"
+	"CREATE INDEX recon_orders_time ON orders(order_time);"
 	"CREATE TABLE recon_entry ("
 	"  partner TEXT NOT NULL, entry_ref TEXT NOT NULL,"
 	"  file_id INTEGER NOT NULL, record_no INTEGER NOT NULL,"
@@ -186,7 +191,7 @@ col_text(sqlite3_stmt *st, int i)
 
 static const char *const temps[] = {
 	"recon_t_dord", "recon_t_split", "recon_t_aff", "recon_t_chg",
-	NULL,
+	"recon_t_uord", NULL,
 };
 
 static int
@@ -666,6 +671,8 @@ static const char suggest_sql[] =
 	"  AND o.currency = recon_result.currency"
 	"  AND o.total_amount = recon_result.amount"
 	"  AND coalesce(o.status, 'pending') = 'pending'"
+	/* the same bound, as a range recon_orders_time can start at */
+	"  AND o.order_time >= e.suggest_from"
 	"  AND substr(o.order_time, 1, 10) >= e.suggest_from"
 	"  AND substr(o.order_time, 1, 10) <= e.suggest_to"
 	"  AND NOT EXISTS (SELECT 1 FROM recon_order ro"
@@ -803,26 +810,99 @@ store_recon_match(struct store *s, int64_t through,
 	    " ON CONFLICT DO NOTHING");
 }
 
+/* A pending order older than the cut-off with no payment applied. */
+#define UNPAID_SELECT UNPAID_SELECT_T("o.order_time")
+/* T: how the cut-off reads order_time; coalesce() keeps SQLite from
+ * walking recon_orders_time (a random row per order) when every order
+ * is judged, where one scan is cheaper */
+#define UNPAID_SELECT_T(T) \
+	" SELECT o.partner, o.order_no, o.currency, o.total_amount," \
+	" o.order_time FROM orders o" \
+	" WHERE coalesce(o.status, 'pending') = 'pending'" \
+	" AND o.order_time IS NOT NULL AND " T " < ?1" \
+	" AND NOT EXISTS (SELECT 1 FROM recon_order r" \
+	"  WHERE r.order_partner = o.partner AND r.order_no = o.order_no" \
+	"  AND r.payments > 0)"
+
+/*
+ * Incremental once a cut-off is kept: an order's verdict changes only
+ * when its row changed (a newer file), when its recon_order row was
+ * rewritten (its results were re-evaluated: every order of a dirty
+ * entry), or when the cut-off passed its order_time.  Those are judged
+ * again, through indexes; a cut-off moving backwards (a --now in the
+ * past) judges every order.
+ */
 int
 store_recon_unpaid(struct store *s, const char *cutoff)
 {
-	const char *p[1] = { cutoff };
+	const char *p[2] = { cutoff, NULL };
+	sqlite3_stmt *st;
+	char prev[64];
+	int64_t lo;
+	int r;
 
-	if (store_exec(s, "DELETE FROM recon_unpaid") == -1)
+	prev[0] = '\0';
+	if (watermark(s, &lo) == -1 ||
+	    store_prep(s, &st, "SELECT text FROM recon_state"
+	    " WHERE name = 'unpaid_cutoff'") == -1)
 		return -1;
-	return store_exec_bound(s, "INSERT INTO recon_unpaid (order_partner,"
-	    " order_no, currency, total_amount, order_time)"
-	    " SELECT o.partner, o.order_no, o.currency, o.total_amount,"
-	    " o.order_time FROM orders o"
-	    " WHERE coalesce(o.status, 'pending') = 'pending'"
-	    " AND o.order_time IS NOT NULL AND o.order_time < ?"
-	    " AND NOT EXISTS (SELECT 1 FROM recon_order r"
-	    "  WHERE r.order_partner = o.partner AND r.order_no = o.order_no"
-	    "  AND r.payments > 0)", 1, p);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && col_text(st, 0))
+		snprintf(prev, sizeof prev, "%s", col_text(st, 0));
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return store_report(s, "step", "table", "recon_state");
+	if (store_exec_bound(s, "INSERT INTO recon_state (name, value, text)"
+	    " VALUES ('unpaid_cutoff', 0, ?) ON CONFLICT (name) DO UPDATE"
+	    " SET text = excluded.text", 1, p) == -1)
+		return -1;
+	if (prev[0] == '\0' || strcmp(cutoff, prev) < 0) {
+		if (store_exec(s, "DELETE FROM recon_unpaid") == -1)
+			return -1;
+		return store_exec_bound(s, "INSERT INTO recon_unpaid"
+		    " (order_partner, order_no, currency, total_amount,"
+		    " order_time)" UNPAID_SELECT_T("coalesce(o.order_time, '')"),
+		    1, p);
+	}
+	/* the orders to judge again */
+	if (store_exec(s, "CREATE TEMP TABLE recon_t_uord ("
+	    " partner TEXT NOT NULL, order_no TEXT NOT NULL,"
+	    " PRIMARY KEY (partner, order_no))") == -1 ||
+	    exec_i64(s, "recon_t_uord", "INSERT INTO recon_t_uord"
+	    " SELECT partner, order_no FROM orders WHERE file_id > ?"
+	    " ON CONFLICT DO NOTHING", 1, lo, 0) == -1 ||
+	    store_exec(s, "INSERT INTO recon_t_uord SELECT r.order_partner,"
+	    " r.order_no " DIRTY_RESULTS " AND r.order_partner IS NOT NULL"
+	    " ON CONFLICT DO NOTHING") == -1 ||
+	    store_exec(s, "DELETE FROM recon_unpaid WHERE"
+	    " (order_partner, order_no) IN (SELECT partner, order_no"
+	    "  FROM recon_t_uord)") == -1)
+		return -1;
+	p[1] = prev;
+	if (store_exec_bound(s, "INSERT INTO recon_unpaid (order_partner,"
+	    " order_no, currency, total_amount, order_time)" UNPAID_SELECT
+	    " AND (o.partner, o.order_no) IN"
+	    "  (SELECT partner, order_no FROM recon_t_uord)"
+	    " ON CONFLICT DO NOTHING", 1, p) == -1 ||
+	    store_exec_bound(s, "INSERT INTO recon_unpaid (order_partner,"
+	    " order_no, currency, total_amount, order_time)" UNPAID_SELECT
+	    " AND o.order_time >= ?2 ON CONFLICT DO NOTHING", 2, p) == -1)
+		return -1;
+	return store_exec(s, "DROP TABLE recon_t_uord");
 }
 
+/* The entries of the affected statements and their results.  J is ","
+ * (the planner's choice: with most statements affected, as in a first
+ * run, it scans recon_result in key order, the cheapest at scale) or
+ * CROSS JOIN when few are, so SQLite walks from them through
+ * recon_entry_statement instead of reading every result; in
+ * PostgreSQL both are the same inner join. */
+#define AFF_ENTRY \
+	" e.partner = a.partner AND e.statement_id = a.statement_id" \
+	" AND r.partner = e.partner AND r.entry_ref = e.entry_ref"
+
 /* The report lines of the affected statements, as they are now. */
-#define CUR_SELECT \
+#define CUR_SELECT(J) \
 	" SELECT s.partner, s.statement_id, 'T' AS line_key, 0 AS rank," \
 	"  '' AS sort_key, 0 AS seq, coalesce(s.account, '') AS account," \
 	"  CAST(NULL AS TEXT) AS entry_ref, CAST(NULL AS TEXT) AS booking_date," \
@@ -852,15 +932,12 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 	"   IN " MATCHED_SET " THEN 1 ELSE 0 END) || ', not matched ' ||" \
 	"   sum(CASE WHEN r.outcome IN " MATCHED_SET " THEN 0 ELSE 1 END)," \
 	"  'summary', NULL, NULL, NULL, NULL, NULL" \
-	" FROM recon_t_aff a JOIN recon_entry e ON e.partner = a.partner" \
-	"  AND e.statement_id = a.statement_id" \
-	" JOIN recon_result r ON r.partner = e.partner" \
-	"  AND r.entry_ref = e.entry_ref" \
+	" FROM recon_t_aff a " J " recon_entry e " J " recon_result r" \
 	" JOIN bank_entry b ON b.partner = r.partner" \
 	"  AND b.entry_ref = r.entry_ref" \
 	" LEFT JOIN recon_statement s ON s.partner = r.partner" \
 	"  AND s.statement_id = r.statement_id" \
-	" WHERE r.seq = 1" \
+	" WHERE " AFF_ENTRY " AND r.seq = 1" \
 	" GROUP BY r.partner, r.statement_id, r.currency" \
 	" UNION ALL" \
 	" SELECT r.partner, r.statement_id, 'E ' || r.entry_ref || ' ' || r.seq," \
@@ -870,14 +947,12 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 	"  r.difference, r.outcome, r.detail, 'entry', b.value_date," \
 	"  CASE WHEN r.seq = 1 THEN b.fee END, b.counterparty, b.remittance," \
 	"  r.suggested_order" \
-	" FROM recon_t_aff a JOIN recon_entry e ON e.partner = a.partner" \
-	"  AND e.statement_id = a.statement_id" \
-	" JOIN recon_result r ON r.partner = e.partner" \
-	"  AND r.entry_ref = e.entry_ref" \
+	" FROM recon_t_aff a " J " recon_entry e " J " recon_result r" \
 	" JOIN bank_entry b ON b.partner = r.partner" \
 	"  AND b.entry_ref = r.entry_ref" \
 	" LEFT JOIN recon_statement s ON s.partner = r.partner" \
 	"  AND s.statement_id = r.statement_id" \
+	" WHERE " AFF_ENTRY \
 	" UNION ALL" \
 	" SELECT k.partner, k.statement_id," \
 	"  'O ' || o.order_partner || ' ' || o.order_no, 3," \
@@ -891,11 +966,9 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 	"   ELSE o.paid - o.total_amount END," \
 	"  o.outcome, o.detail, 'order', NULL, NULL, NULL, NULL, NULL" \
 	" FROM (SELECT DISTINCT r.partner, r.statement_id, r.order_partner," \
-	"   r.order_no FROM recon_t_aff a JOIN recon_entry e" \
-	"   ON e.partner = a.partner AND e.statement_id = a.statement_id" \
-	"   JOIN recon_result r ON r.partner = e.partner" \
-	"   AND r.entry_ref = e.entry_ref" \
-	"   WHERE r.order_no IS NOT NULL) k" \
+	"   r.order_no FROM recon_t_aff a " J " recon_entry e " J \
+	"   recon_result r" \
+	"   WHERE " AFF_ENTRY " AND r.order_no IS NOT NULL) k" \
 	" JOIN recon_order o ON o.order_partner = k.order_partner" \
 	"  AND o.order_no = k.order_no" \
 	" LEFT JOIN recon_statement s ON s.partner = k.partner" \
@@ -927,41 +1000,52 @@ store_recon_unpaid(struct store *s, const char *cutoff)
 #define LINE_COLS2 \
 	"value_date, fee, counterparty, remittance, suggested_order"
 
+/* The lines as they are now, as the next version, marked against the
+ * latest one. */
+#define REPORT_SQL(J) \
+	"INSERT INTO recon_report_line (partner," \
+	" statement_id, version, line_key, " LINE_COLS ", change, " \
+	LINE_COLS2 ")" \
+	" SELECT c.partner, c.statement_id, g.prev + 1, c.line_key, " \
+	" c.rank, c.sort_key, c.seq, c.account, c.entry_ref," \
+	" c.booking_date, c.direction, c.currency, c.amount, c.order_no," \
+	" c.expected_amount, c.difference, c.outcome, c.detail," \
+	" c.line_kind," \
+	" CASE WHEN g.prev = 0 THEN NULL" \
+	"  WHEN l.line_key IS NULL THEN 'added'" \
+	"  WHEN " SAME("l", "c") " THEN NULL ELSE 'changed' END," \
+	" c.value_date, c.fee, c.counterparty, c.remittance," \
+	" c.suggested_order" \
+	" FROM (" CUR_SELECT(J) ") c" \
+	" JOIN recon_t_chg g ON g.partner = c.partner" \
+	"  AND g.statement_id = c.statement_id" \
+	" LEFT JOIN recon_report_line l ON l.partner = c.partner" \
+	"  AND l.statement_id = c.statement_id AND l.version = g.prev" \
+	"  AND l.line_key = c.line_key" \
+	"  AND l.change IS DISTINCT FROM 'removed'" \
+	" ORDER BY 1, 2, 3, 4"
+
 int
 store_recon_reports(struct store *s, const char *now, unsigned long *versions)
 {
 	const char *p[1] = { now };
+	int64_t naff, nall;
 
 	*versions = 0;
+	if ((naff = scalar(s, "SELECT count(*) FROM recon_t_aff")) == -1 ||
+	    (nall = scalar(s, "SELECT count(*) FROM recon_statement")) == -1)
+		return -1;
+	if (naff == 0)
+		return 0;
 	if (store_exec(s, "CREATE TEMP TABLE recon_t_chg AS"
 	    " SELECT a.partner, a.statement_id, coalesce((SELECT max(v.version)"
 	    "  FROM recon_report v WHERE v.partner = a.partner"
 	    "  AND v.statement_id = a.statement_id), 0) AS prev"
 	    " FROM recon_t_aff a") == -1)
 		return -1;
-	/* the lines as they are now, as the next version, marked against
-	 * the latest one */
-	if (store_exec(s, "INSERT INTO recon_report_line (partner,"
-	    " statement_id, version, line_key, " LINE_COLS ", change, "
-	    LINE_COLS2 ")"
-	    " SELECT c.partner, c.statement_id, g.prev + 1, c.line_key, "
-	    " c.rank, c.sort_key, c.seq, c.account, c.entry_ref,"
-	    " c.booking_date, c.direction, c.currency, c.amount, c.order_no,"
-	    " c.expected_amount, c.difference, c.outcome, c.detail,"
-	    " c.line_kind,"
-	    " CASE WHEN g.prev = 0 THEN NULL"
-	    "  WHEN l.line_key IS NULL THEN 'added'"
-	    "  WHEN " SAME("l", "c") " THEN NULL ELSE 'changed' END,"
-	    " c.value_date, c.fee, c.counterparty, c.remittance,"
-	    " c.suggested_order"
-	    " FROM (" CUR_SELECT ") c"
-	    " JOIN recon_t_chg g ON g.partner = c.partner"
-	    "  AND g.statement_id = c.statement_id"
-	    " LEFT JOIN recon_report_line l ON l.partner = c.partner"
-	    "  AND l.statement_id = c.statement_id AND l.version = g.prev"
-	    "  AND l.line_key = c.line_key"
-	    "  AND l.change IS DISTINCT FROM 'removed'"
-	    " ORDER BY 1, 2, 3, 4") == -1)
+	/* few statements: walk from them; many: let the planner scan */
+	if (store_exec(s, naff * 8 <= nall ? REPORT_SQL("CROSS JOIN") :
+	    REPORT_SQL(",")) == -1)
 		return -1;
 	/* the lines gone since the latest version */
 	if (store_exec(s, "INSERT INTO recon_report_line (partner,"

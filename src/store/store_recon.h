@@ -16,7 +16,12 @@
  *   store_recon_match       results of every entry that needs them
  *                           (below), the orders they settle, the
  *                           success rate of the days they touch;
- *   store_recon_unpaid      orders unpaid past a cut-off;
+ *   store_recon_unpaid      orders unpaid past a cut-off: every order
+ *                           on a first run (or a cut-off moved back),
+ *                           else only orders new or changed, those whose
+ *                           results were re-evaluated and those the
+ *                           cut-off passed since the last run (kept in
+ *                           recon_state), through indexes;
  *   store_recon_reports     a new report version of every statement
  *                           whose report content changed;
  *   store_recon_done        the watermark advances.
