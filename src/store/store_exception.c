@@ -195,7 +195,10 @@ static const struct scan {
 	  "LEFT JOIN (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY"
 	  "  r.order_partner, r.order_no ORDER BY r.booking_date DESC,"
 	  "  r.partner DESC, r.entry_ref DESC, r.seq DESC) AS rn"
-	  "  FROM recon_result r WHERE r.applied IS NOT NULL) l"
+	  "  FROM recon_order q JOIN recon_result r"
+	  "  ON r.order_partner = q.order_partner AND r.order_no = q.order_no"
+	  "  AND r.applied IS NOT NULL"
+	  "  WHERE q.outcome = 'partial_payment') l"
 	  "  ON l.order_partner = ro.order_partner"
 	  "  AND l.order_no = ro.order_no AND l.rn = 1"
 	  " LEFT JOIN partner p ON p.id = l.partner") },
@@ -206,11 +209,15 @@ static const struct scan {
 	  "  d.first || CASE WHEN d.n > 2 THEN ', ..., ' ELSE ', ' END"
 	  "  || d.last AS entries,"
 	  "  ro.currency || ' ' || d.dup AS \"amount:money\"",
-	  "JOIN (SELECT order_partner, order_no, min(entry_ref) AS first,"
-	  "  max(entry_ref) AS last, count(*) AS n, sum(CASE WHEN"
-	  "  outcome = 'duplicate_payment' THEN amount ELSE 0 END) AS dup"
-	  "  FROM recon_result WHERE applied IS NOT NULL"
-	  "  GROUP BY order_partner, order_no) d"
+	  "JOIN (SELECT r.order_partner, r.order_no,"
+	  "  min(r.entry_ref) AS first, max(r.entry_ref) AS last,"
+	  "  count(*) AS n, sum(CASE WHEN r.outcome = 'duplicate_payment'"
+	  "  THEN r.amount ELSE 0 END) AS dup"
+	  "  FROM recon_order q JOIN recon_result r"
+	  "  ON r.order_partner = q.order_partner AND r.order_no = q.order_no"
+	  "  AND r.applied IS NOT NULL"
+	  "  WHERE q.outcome = 'duplicate_payment'"
+	  "  GROUP BY r.order_partner, r.order_no) d"
 	  "  ON d.order_partner = ro.order_partner"
 	  "  AND d.order_no = ro.order_no") },
 	{ "cancelled_order_payment", ENTRY("cancelled_order") },

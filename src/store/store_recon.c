@@ -85,6 +85,10 @@ const char store_recon_schema[] =
 	 * an order's are all re-evaluated together */
 	"CREATE INDEX recon_result_unknown ON recon_result(partner, entry_ref)"
 	"  WHERE outcome = 'unknown_payment';"
+	/* the payments of an order, for the exceptions of the few orders
+	 * paid in part or twice (store_exception.c) */
+	"CREATE INDEX recon_result_order ON recon_result(order_partner,"
+	"  order_no) WHERE applied IS NOT NULL;"
 	"CREATE TABLE recon_order ("
 	"  order_partner TEXT NOT NULL, order_no TEXT NOT NULL,"
 	"  currency TEXT NOT NULL, total_amount INTEGER,"
@@ -92,6 +96,10 @@ const char store_recon_schema[] =
 	"  payments INTEGER NOT NULL, refunds INTEGER NOT NULL,"
 	"  outcome TEXT NOT NULL, detail TEXT,"
 	"  PRIMARY KEY (order_partner, order_no));"
+	"CREATE INDEX recon_order_partial ON recon_order(order_partner,"
+	"  order_no) WHERE outcome = 'partial_payment';"
+	"CREATE INDEX recon_order_duplicate ON recon_order(order_partner,"
+	"  order_no) WHERE outcome = 'duplicate_payment';"
 	"CREATE TABLE recon_unpaid ("
 	"  order_partner TEXT NOT NULL, order_no TEXT NOT NULL,"
 	"  currency TEXT NOT NULL, total_amount INTEGER,"
