@@ -60,36 +60,24 @@
 #include "../util/fsio.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
+#include "../map/specdoc.h"
 #include "outspec.h"
 
-#define OUTSPEC_NS		"urn:crossdock:mapping:1"
 #define OUTSPEC_MAX_BYTES	(1024 * 1024)	/* a spec is a few KiB */
 
 /* Time format directives the writer knows ("%:z" is checked apart). */
 #define TIME_DIRECTIVES	"YymdbHMSfzFTs%"
 #define DATE_DIRECTIVES	"YymdbF%"
 
-struct msg {
-	long	 line;
-	size_t	 seq;
-	char	*text;
-};
-
 struct loader {
-	const char		*path;
-	struct diag		*d;
-	size_t			 ndiag0;	/* diag_count at start */
+	struct specdoc		 doc;	/* first: libxml2's callbacks get
+					   the loader */
 	struct outspec		*s;
-	int			 doctype;
 	int			 root_line;
-	int			 last_line;	/* libxml2 repeats itself */
-	char			 last_msg[512];
 	int			**code_lines;	/* per table, per code */
 	int			*used;		/* per table: a column uses it */
 	const char		**checked;	/* per table: allowed list it
 						   was checked against */
-	struct msg		*msgs;		/* pass 3, sorted at the end */
-	size_t			 nmsgs;
 };
 
 static void	 out_errl(struct loader *, long, const char *, va_list)
@@ -107,14 +95,7 @@ static void	 out_err_at(struct loader *, long, const char *, ...)
 static void
 out_errl(struct loader *ld, long line, const char *fmt, va_list ap)
 {
-	char buf[1024];
-
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	ld->msgs = xreallocarray(ld->msgs, ld->nmsgs + 1, sizeof *ld->msgs);
-	ld->msgs[ld->nmsgs].line = line;
-	ld->msgs[ld->nmsgs].seq = ld->nmsgs;
-	ld->msgs[ld->nmsgs].text = xstrdup(buf);
-	ld->nmsgs++;
+	specdoc_errl(&ld->doc, line, fmt, ap);
 }
 
 static void
@@ -137,208 +118,16 @@ out_err_at(struct loader *ld, long line, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int
-msg_cmp(const void *a, const void *b)
-{
-	const struct msg *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void
-flush_msgs(struct loader *ld)
-{
-	size_t i;
-
-	if (ld->nmsgs == 0)
-		return;
-	if (ld->nmsgs > 1)
-		qsort(ld->msgs, ld->nmsgs, sizeof *ld->msgs, msg_cmp);
-	for (i = 0; i < ld->nmsgs; i++) {
-		diag_add(ld->d, ld->path, ld->msgs[i].line, "%s",
-		    ld->msgs[i].text);
-		free(ld->msgs[i].text);
-	}
-	free(ld->msgs);
-	ld->msgs = NULL;
-	ld->nmsgs = 0;
-}
-
-static int
-failed(const struct loader *ld)
-{
-	return ld->nmsgs > 0 || diag_count(ld->d) > ld->ndiag0;
-}
-
-/* libxml2 parser and RELAX NG messages, as they come. */
-static void
-libxml_error(struct loader *ld, const xmlError *err)
-{
-	char msg[512];
-	size_t n;
-
-	if (err == NULL || err->level == XML_ERR_NONE)
-		return;
-	snprintf(msg, sizeof msg, "%s",
-	    err->message ? err->message : "unknown XML error");
-	n = strlen(msg);
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		msg[--n] = '\0';
-	/* libxml2 loses the name when a required child is missing */
-	if (err->domain == XML_FROM_RELAXNGV && err->node != NULL &&
-	    strcmp(msg, "Expecting an element , got nothing") == 0) {
-		snprintf(msg, sizeof msg, "Element %s is incomplete: a "
-		    "required child element is missing",
-		    (const char *)((xmlNode *)err->node)->name);
-		n = strlen(msg);
-	}
-	/* "Invalid attribute" is also what a bad value gets: show it. */
-	if (err->domain == XML_FROM_RELAXNGV &&
-	    err->code == XML_RELAXNG_ERR_INVALIDATTR && err->node != NULL &&
-	    err->str1 != NULL) {
-		xmlChar *v = xmlGetNoNsProp(err->node,
-		    (const xmlChar *)err->str1);
-
-		if (v != NULL)
-			snprintf(msg + n, sizeof msg - n, " (%s=\"%s\")",
-			    err->str1, (const char *)v);
-		xmlFree(v);
-	}
-	/* The RELAX NG validator reports some failures twice. */
-	if (err->line == ld->last_line && strcmp(msg, ld->last_msg) == 0)
-		return;
-	ld->last_line = err->line;
-	snprintf(ld->last_msg, sizeof ld->last_msg, "%s", msg);
-	diag_add(ld->d, ld->path, err->line, "%s", msg);
-}
-
-static void
-parse_error(void *arg, xmlErrorPtr err)
-{
-	xmlParserCtxtPtr ctxt = arg;
-
-	libxml_error(ctxt->_private, err);
-}
-
-static void
-loader_error(void *arg, xmlErrorPtr err)
-{
-	libxml_error(arg, err);
-}
-
-/* SAX internalSubset: called for any DOCTYPE, before its content. */
-static void
-refuse_doctype(void *arg, const xmlChar *name, const xmlChar *eid,
-    const xmlChar *sid)
-{
-	xmlParserCtxtPtr ctxt = arg;
-	struct loader *ld = ctxt->_private;
-
-	(void)name;
-	(void)eid;
-	(void)sid;
-	ld->doctype = 1;
-	diag_add(ld->d, ld->path, xmlSAX2GetLineNumber(ctxt),
-	    "DOCTYPE is not allowed in an output spec");
-	xmlStopParser(ctxt);
-}
-
-/* libxml2's unstructured channel: we report through the structured
- * ones. */
-static void
-quiet(void *arg, const char *fmt, ...)
-{
-	(void)arg;
-	(void)fmt;
-}
-
 /*
  * Tree helpers.  The schema has fixed the shape, but the walker never
  * trusts it so far as to crash: a missing attribute reads as "".
  */
 
-static int
-is_el(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-	    strcmp((const char *)n->ns->href, OUTSPEC_NS) == 0 &&
-	    strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *
-next_el(xmlNode *n)
-{
-	while (n != NULL && n->type != XML_ELEMENT_NODE)
-		n = n->next;
-	return n;
-}
-
-#define FOREACH_EL(c, parent) \
-	for ((c) = next_el((parent)->children); (c) != NULL; \
-	    (c) = next_el((c)->next))
-
-static size_t
-count_el(xmlNode *parent, const char *name)
-{
-	xmlNode *c;
-	size_t n = 0;
-
-	FOREACH_EL(c, parent)
-		if (is_el(c, name))
-			n++;
-	return n;
-}
-
-static xmlNode *
-child_el(xmlNode *parent, const char *name)
-{
-	xmlNode *c;
-
-	FOREACH_EL(c, parent)
-		if (is_el(c, name))
-			return c;
-	return NULL;
-}
-
-/* The attribute's value (caller frees), or NULL if absent. */
-static char *
-attr_get(xmlNode *n, const char *name)
-{
-	xmlChar *v;
-	char *s;
-
-	if ((v = xmlGetNoNsProp(n, (const xmlChar *)name)) == NULL)
-		return NULL;
-	s = xstrdup((const char *)v);
-	xmlFree(v);
-	return s;
-}
-
-static char *
-attr_req(xmlNode *n, const char *name)
-{
-	char *s = attr_get(n, name);
-
-	return s ? s : xstrdup("");
-}
-
-static int
-attr_is(xmlNode *n, const char *name, const char *value)
-{
-	char *v = attr_get(n, name);
-	int r = v != NULL && strcmp(v, value) == 0;
-
-	free(v);
-	return r;
-}
-
 /* One character, or "tab". */
 static void
 attr_char(xmlNode *n, const char *name, char *out)
 {
-	char *v = attr_get(n, name);
+	char *v = specdoc_attr_get(n, name);
 
 	if (v == NULL)
 		return;
@@ -461,7 +250,7 @@ walk_csv(struct loader *ld, xmlNode *n)
 	char *enc, *le;
 
 	s->syntax = OUTSPEC_CSV;
-	if ((enc = attr_get(n, "encoding")) != NULL) {
+	if ((enc = specdoc_attr_get(n, "encoding")) != NULL) {
 		if (strcasecmp(enc, "UTF-8-BOM") == 0) {
 			s->bom = 1;
 			free(enc);
@@ -486,13 +275,13 @@ walk_csv(struct loader *ld, xmlNode *n)
 	attr_char(n, "quote", &s->quote);
 	if (s->delimiter == s->quote)
 		out_err(ld, n, "delimiter and quote are both '%c'", s->quote);
-	if (attr_is(n, "header", "false"))
+	if (specdoc_attr_is(n, "header", "false"))
 		s->header = 0;
-	if ((le = attr_get(n, "line-end")) != NULL &&
+	if ((le = specdoc_attr_get(n, "line-end")) != NULL &&
 	    strcmp(le, "lf") == 0)
 		s->line_end = "\n";
 	free(le);
-	s->replace = attr_is(n, "unmappable", "replace");
+	s->replace = specdoc_attr_is(n, "unmappable", "replace");
 }
 
 /* The namespace declared for prefix (len bytes), or NULL. */
@@ -536,7 +325,7 @@ walk_xml(struct loader *ld, xmlNode *n)
 	char *enc;
 
 	s->syntax = OUTSPEC_XML;
-	if ((enc = attr_get(n, "encoding")) != NULL) {
+	if ((enc = specdoc_attr_get(n, "encoding")) != NULL) {
 		if (strcasecmp(enc, "UTF-8") == 0)
 			free(enc);
 		else {
@@ -547,20 +336,20 @@ walk_xml(struct loader *ld, xmlNode *n)
 			s->encoding = enc;
 		}
 	}
-	s->indent = !attr_is(n, "indent", "false");
-	s->write_null = attr_is(n, "null", "write");
+	s->indent = !specdoc_attr_is(n, "indent", "false");
+	s->write_null = specdoc_attr_is(n, "null", "write");
 
-	s->ns = xcalloc(count_el(n, "namespace"), sizeof *s->ns);
-	FOREACH_EL(c, n) {
+	s->ns = xcalloc(specdoc_count_el(n, "namespace"), sizeof *s->ns);
+	SPECDOC_FOREACH_EL(c, n) {
 		struct outspec_ns *ns;
 
-		if (!is_el(c, "namespace"))
+		if (!specdoc_is_el(c, "namespace"))
 			continue;
 		ns = &s->ns[s->nns];
-		ns->prefix = attr_get(c, "prefix");
+		ns->prefix = specdoc_attr_get(c, "prefix");
 		if (ns->prefix == NULL)
 			ns->prefix = xstrdup("");
-		ns->uri = attr_req(c, "uri");
+		ns->uri = specdoc_attr_req(c, "uri");
 		for (i = 0; i < s->nns; i++)
 			if (strcmp(s->ns[i].prefix, ns->prefix) == 0)
 				break;
@@ -577,8 +366,8 @@ walk_xml(struct loader *ld, xmlNode *n)
 			    ns->prefix);
 		s->nns++;
 	}
-	s->root = attr_req(n, "root");
-	s->record = attr_req(n, "record");
+	s->root = specdoc_attr_req(n, "root");
+	s->record = specdoc_attr_req(n, "record");
 	check_qname(ld, n, "root", s->root);
 	check_qname(ld, n, "record", s->record);
 }
@@ -587,7 +376,7 @@ static void
 walk_jsonl(struct loader *ld, xmlNode *n)
 {
 	ld->s->syntax = OUTSPEC_JSONL;
-	ld->s->write_null = !attr_is(n, "null", "omit");
+	ld->s->write_null = !specdoc_attr_is(n, "null", "omit");
 }
 
 /*
@@ -617,19 +406,19 @@ walk_codetable(struct loader *ld, xmlNode *n, size_t ti)
 	size_t i, first;
 
 	tb->line = xmlGetLineNo(n);
-	tb->name = attr_req(n, "name");
-	tb->dflt = attr_get(n, "default");
+	tb->name = specdoc_attr_req(n, "name");
+	tb->dflt = specdoc_attr_get(n, "default");
 	for (i = 0; i < ti; i++)
 		if (strcmp(ld->s->tables[i].name, tb->name) == 0)
 			out_err(ld, n, "duplicate code table \"%s\" (first at "
 			    "line %d)", tb->name, ld->s->tables[i].line);
 
-	cs = xcalloc(count_el(n, "code"), sizeof *cs);
-	FOREACH_EL(c, n) {
-		if (!is_el(c, "code"))
+	cs = xcalloc(specdoc_count_el(n, "code"), sizeof *cs);
+	SPECDOC_FOREACH_EL(c, n) {
+		if (!specdoc_is_el(c, "code"))
 			continue;
-		cs[tb->n].from = attr_req(c, "from");
-		cs[tb->n].to = attr_req(c, "to");
+		cs[tb->n].from = specdoc_attr_req(c, "from");
+		cs[tb->n].to = specdoc_attr_req(c, "to");
 		cs[tb->n].line = xmlGetLineNo(c);
 		tb->n++;
 	}
@@ -773,8 +562,8 @@ walk_time(struct loader *ld, xmlNode *n, struct outspec_column *c)
 		    entity_type_name(c->type));
 		return;
 	}
-	c->time_format = attr_get(n, "format");
-	c->zone = attr_get(n, "timezone");
+	c->time_format = specdoc_attr_get(n, "format");
+	c->zone = specdoc_attr_get(n, "timezone");
 	if (c->time_format != NULL)
 		check_time_format(ld, n, c->time_format, c->type);
 	if (c->zone == NULL)
@@ -805,7 +594,7 @@ static void
 walk_lookup(struct loader *ld, xmlNode *n, struct outspec_column *c)
 {
 	struct outspec *s = ld->s;
-	char *name = attr_req(n, "table"), *names;
+	char *name = specdoc_attr_req(n, "table"), *names;
 	const char **list;
 	size_t i;
 
@@ -850,7 +639,7 @@ walk_column(struct loader *ld, xmlNode *n, struct outspec_column *c)
 	char *src, *names, *v;
 
 	c->line = xmlGetLineNo(n);
-	c->name = attr_req(n, "name");
+	c->name = specdoc_attr_req(n, "name");
 	c->decimal = '.';
 	c->currency = -1;
 	if (has_control(c->name))
@@ -863,12 +652,12 @@ walk_column(struct loader *ld, xmlNode *n, struct outspec_column *c)
 		    c->name);
 	}
 
-	if ((c->konst = attr_get(n, "const")) != NULL) {
+	if ((c->konst = specdoc_attr_get(n, "const")) != NULL) {
 		c->src = -1;
 		c->type = COL_TEXT;
 		return;
 	}
-	src = attr_req(n, "source");
+	src = specdoc_attr_req(n, "source");
 	if ((c->src = dataset_col_index(ds, src)) < 0) {
 		names = column_names(ds);
 		out_err(ld, n, "unknown column \"%s\" for dataset %s (columns: "
@@ -882,10 +671,10 @@ walk_column(struct loader *ld, xmlNode *n, struct outspec_column *c)
 	if (c->type == COL_MONEY)
 		c->currency = dataset_col_index(ds, ds->cols[c->src].currency_col);
 
-	FOREACH_EL(e, n) {
-		if (is_el(e, "time"))
+	SPECDOC_FOREACH_EL(e, n) {
+		if (specdoc_is_el(e, "time"))
 			walk_time(ld, e, c);
-		else if (is_el(e, "money")) {
+		else if (specdoc_is_el(e, "money")) {
 			if (c->type != COL_MONEY) {
 				out_err(ld, e, "<money> on column \"%s\" of "
 				    "type %s; only money columns take it",
@@ -894,10 +683,10 @@ walk_column(struct loader *ld, xmlNode *n, struct outspec_column *c)
 				continue;
 			}
 			attr_char(e, "decimal", &c->decimal);
-		} else if (is_el(e, "lookup"))
+		} else if (specdoc_is_el(e, "lookup"))
 			walk_lookup(ld, e, c);
-		else if (is_el(e, "default")) {
-			v = attr_req(e, "value");
+		else if (specdoc_is_el(e, "default")) {
+			v = specdoc_attr_req(e, "value");
 			c->dflt = v;
 		}
 	}
@@ -929,13 +718,13 @@ walk_output(struct loader *ld, xmlNode *root)
 	char *v, *end, *names;
 	long l;
 
-	if (!is_el(root, "output")) {
+	if (!specdoc_is_el(root, "output")) {
 		out_err(ld, root, "the root element must be <output> in "
-		    "namespace %s", OUTSPEC_NS);
+		    "namespace %s", SPECDOC_NS);
 		return;
 	}
-	s->name = attr_req(root, "name");
-	v = attr_req(root, "version");
+	s->name = specdoc_attr_req(root, "name");
+	v = specdoc_attr_req(root, "version");
 	errno = 0;
 	l = strtol(v, &end, 10);
 	if (errno != 0 || end == v || *end != '\0' || l < 1 || l > INT_MAX)
@@ -944,7 +733,7 @@ walk_output(struct loader *ld, xmlNode *root)
 	else
 		s->version = (int)l;
 	free(v);
-	v = attr_req(root, "dataset");
+	v = specdoc_attr_req(root, "dataset");
 	if ((s->dataset = dataset_find(v)) == NULL) {
 		names = dataset_names();
 		out_err(ld, root, "unknown dataset \"%s\" (known: %s)", v,
@@ -953,29 +742,29 @@ walk_output(struct loader *ld, xmlNode *root)
 	}
 	free(v);
 
-	if ((c = child_el(root, "csv")) != NULL)
+	if ((c = specdoc_child_el(root, "csv")) != NULL)
 		walk_csv(ld, c);
-	else if ((c = child_el(root, "xml")) != NULL)
+	else if ((c = specdoc_child_el(root, "xml")) != NULL)
 		walk_xml(ld, c);
-	else if ((c = child_el(root, "jsonl")) != NULL)
+	else if ((c = specdoc_child_el(root, "jsonl")) != NULL)
 		walk_jsonl(ld, c);
 
-	s->ntables = count_el(root, "codetable");
+	s->ntables = specdoc_count_el(root, "codetable");
 	s->tables = xcalloc(s->ntables, sizeof *s->tables);
 	ld->code_lines = xcalloc(s->ntables, sizeof *ld->code_lines);
 	ld->used = xcalloc(s->ntables, sizeof *ld->used);
 	ld->checked = xcalloc(s->ntables, sizeof *ld->checked);
-	FOREACH_EL(c, root)
-		if (is_el(c, "codetable"))
+	SPECDOC_FOREACH_EL(c, root)
+		if (specdoc_is_el(c, "codetable"))
 			walk_codetable(ld, c, ti++);
 
 	/* Without its dataset a column cannot be checked: the one message
 	 * above says enough. */
 	if (s->dataset == NULL)
 		return;
-	s->cols = xcalloc(count_el(root, "column"), sizeof *s->cols);
-	FOREACH_EL(c, root)
-		if (is_el(c, "column")) {
+	s->cols = xcalloc(specdoc_count_el(root, "column"), sizeof *s->cols);
+	SPECDOC_FOREACH_EL(c, root)
+		if (specdoc_is_el(c, "column")) {
 			walk_column(ld, c, &s->cols[ci++]);
 			s->ncols = ci;
 		}
@@ -1056,21 +845,19 @@ schema_load(const char *rng_path, struct diag *d)
 	size_t len;
 
 	memset(&ld, 0, sizeof ld);
-	ld.path = rng_path;
-	ld.d = d;
-	ld.ndiag0 = diag_count(d);
+	specdoc_init(&ld.doc, rng_path, "output spec", d);
 	if ((buf = read_small(rng_path, 4 * OUTSPEC_MAX_BYTES, &len, d)) ==
 	    NULL)
 		return NULL;
 	/* The schema's own parse errors arrive on the global channel. */
-	xmlSetStructuredErrorFunc(&ld, loader_error);
+	xmlSetStructuredErrorFunc(&ld, specdoc_loader_error);
 	pctx = xmlRelaxNGNewMemParserCtxt(buf, (int)len);
-	xmlRelaxNGSetParserStructuredErrors(pctx, loader_error, &ld);
+	xmlRelaxNGSetParserStructuredErrors(pctx, specdoc_loader_error, &ld);
 	schema = xmlRelaxNGParse(pctx);
 	xmlRelaxNGFreeParserCtxt(pctx);
 	xmlSetStructuredErrorFunc(old_ctx, old_fn);
 	free(buf);
-	if (schema == NULL && !failed(&ld))
+	if (schema == NULL && !specdoc_failed(&ld.doc))
 		diag_add(d, rng_path, 0, "not a usable RELAX NG schema");
 	return schema;
 }
@@ -1105,28 +892,26 @@ load_one(const char *path, xmlRelaxNGPtr schema, struct diag *d,
 	size_t len, i;
 
 	memset(&ld, 0, sizeof ld);
-	ld.path = path;
-	ld.d = d;
-	ld.ndiag0 = diag_count(d);
+	specdoc_init(&ld.doc, path, "output spec", d);
 	if ((buf = read_small(path, OUTSPEC_MAX_BYTES, &len, d)) == NULL)
 		return NULL;
 	ld.s = outspec_new(path);
 	fsio_sha256_buf(buf, len, ld.s->sha256);
 	/* Anything libxml2 says while we hold the file is about it. */
-	xmlSetStructuredErrorFunc(&ld, loader_error);
-	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(&ld, specdoc_loader_error);
+	xmlSetGenericErrorFunc(NULL, specdoc_quiet);
 
 	/* 1. parse */
 	if ((ctxt = xmlNewParserCtxt()) == NULL)
 		fatal("outspec_load out-of-memory");
 	ctxt->_private = &ld;
-	ctxt->sax->serror = parse_error;
-	ctxt->sax->internalSubset = refuse_doctype;
+	ctxt->sax->serror = specdoc_parse_error;
+	ctxt->sax->internalSubset = specdoc_refuse_doctype;
 	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, path, NULL,
 	    XML_PARSE_NONET | XML_PARSE_BIG_LINES);
-	if (doc == NULL && !failed(&ld))
+	if (doc == NULL && !specdoc_failed(&ld.doc))
 		diag_add(d, path, 0, "not well-formed XML");
-	if (doc == NULL || ld.doctype || failed(&ld))
+	if (doc == NULL || ld.doc.doctype || specdoc_failed(&ld.doc))
 		goto done;
 	if ((root = xmlDocGetRootElement(doc)) == NULL) {
 		diag_add(d, path, 0, "no root element");
@@ -1137,16 +922,16 @@ load_one(const char *path, xmlRelaxNGPtr schema, struct diag *d,
 	/* 2. schema */
 	if ((vctx = xmlRelaxNGNewValidCtxt(schema)) == NULL)
 		fatal("outspec_load out-of-memory");
-	xmlRelaxNGSetValidStructuredErrors(vctx, loader_error, &ld);
-	if (xmlRelaxNGValidateDoc(vctx, doc) != 0 && !failed(&ld))
+	xmlRelaxNGSetValidStructuredErrors(vctx, specdoc_loader_error, &ld);
+	if (xmlRelaxNGValidateDoc(vctx, doc) != 0 && !specdoc_failed(&ld.doc))
 		diag_add(d, path, ld.root_line, "does not match the schema");
 	xmlRelaxNGFreeValidCtxt(vctx);
-	if (failed(&ld))
+	if (specdoc_failed(&ld.doc))
 		goto done;
 
 	/* 3. meaning */
 	walk_output(&ld, root);
-	flush_msgs(&ld);
+	specdoc_flush(&ld.doc);
 
 done:
 	xmlSetStructuredErrorFunc(old_ctx, old_fn);
@@ -1160,7 +945,7 @@ done:
 	free(ld.code_lines);
 	free(ld.used);
 	free(ld.checked);
-	if (failed(&ld)) {
+	if (specdoc_failed(&ld.doc)) {
 		outspec_free(ld.s);
 		return NULL;
 	}

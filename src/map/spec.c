@@ -66,37 +66,25 @@
 #include "../util/log.h"
 #include "../util/xmalloc.h"
 #include "spec.h"
+#include "specdoc.h"
 #include "timeparse.h"
 
-#define SPEC_NS		"urn:crossdock:mapping:1"
 #define SPEC_MAX_BYTES	(1024 * 1024)		/* a spec is a few KiB */
 #define SPEC_MAX_RECORD	(256UL * 1024 * 1024)
 
 /* The time format directives timeparse_parse understands. */
 #define TIME_DIRECTIVES	"YmdHMSfzbBh%"
 
-struct msg {
-	long	 line;
-	size_t	 seq;
-	char	*text;
-};
-
 struct loader {
-	const char		*path;
-	struct diag		*d;
-	size_t			 ndiag0;	/* diag_count at start */
+	struct specdoc		 doc;	/* first: libxml2's callbacks get
+					   the loader */
 	struct spec		*s;
 	xmlXPathContextPtr	 xp;		/* spec namespaces, for XPaths */
 	xmlDocPtr		 dummy;		/* to evaluate XPaths once */
 	int			 xp_err;	/* last XPath error code */
 	int			 xp_pos;	/* and its offset */
-	int			 doctype;
 	int			 root_line;
-	int			 last_line;	/* libxml2 repeats itself */
-	char			 last_msg[512];
 	int			**code_lines;	/* per table, per code */
-	struct msg		*msgs;		/* pass 3, sorted at the end */
-	size_t			 nmsgs;
 	const char		**checked;	/* per table: allowed list it
 						   was checked against */
 };
@@ -116,14 +104,7 @@ static void	 spec_err_at(struct loader *, long, const char *, ...)
 static void
 spec_errl(struct loader *ld, long line, const char *fmt, va_list ap)
 {
-	char buf[1024];
-
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	ld->msgs = xreallocarray(ld->msgs, ld->nmsgs + 1, sizeof *ld->msgs);
-	ld->msgs[ld->nmsgs].line = line;
-	ld->msgs[ld->nmsgs].seq = ld->nmsgs;
-	ld->msgs[ld->nmsgs].text = xstrdup(buf);
-	ld->nmsgs++;
+	specdoc_errl(&ld->doc, line, fmt, ap);
 }
 
 static void
@@ -144,123 +125,6 @@ spec_err_at(struct loader *ld, long line, const char *fmt, ...)
 	va_start(ap, fmt);
 	spec_errl(ld, line, fmt, ap);
 	va_end(ap);
-}
-
-static int
-msg_cmp(const void *a, const void *b)
-{
-	const struct msg *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void
-flush_msgs(struct loader *ld)
-{
-	size_t i;
-
-	if (ld->nmsgs == 0)
-		return;
-	if (ld->nmsgs > 1)
-		qsort(ld->msgs, ld->nmsgs, sizeof *ld->msgs, msg_cmp);
-	for (i = 0; i < ld->nmsgs; i++) {
-		diag_add(ld->d, ld->path, ld->msgs[i].line, "%s",
-		    ld->msgs[i].text);
-		free(ld->msgs[i].text);
-	}
-	free(ld->msgs);
-	ld->msgs = NULL;
-	ld->nmsgs = 0;
-}
-
-static int
-failed(const struct loader *ld)
-{
-	return ld->nmsgs > 0 || diag_count(ld->d) > ld->ndiag0;
-}
-
-/* libxml2 parser and RELAX NG messages, as they come. */
-static void
-libxml_error(struct loader *ld, const xmlError *err)
-{
-	char msg[512];
-	size_t n;
-
-	if (err == NULL || err->level == XML_ERR_NONE)
-		return;
-	snprintf(msg, sizeof msg, "%s",
-	    err->message ? err->message : "unknown XML error");
-	n = strlen(msg);
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		msg[--n] = '\0';
-	/* libxml2 loses the name when a required child is missing */
-	if (err->domain == XML_FROM_RELAXNGV && err->node != NULL &&
-	    strcmp(msg, "Expecting an element , got nothing") == 0) {
-		snprintf(msg, sizeof msg, "Element %s is incomplete: a "
-		    "required child element is missing",
-		    (const char *)((xmlNode *)err->node)->name);
-		n = strlen(msg);
-	}
-	/* "Invalid attribute" is also what a bad value gets: show it. */
-	if (err->domain == XML_FROM_RELAXNGV &&
-	    err->code == XML_RELAXNG_ERR_INVALIDATTR && err->node != NULL &&
-	    err->str1 != NULL) {
-		xmlChar *v = xmlGetNoNsProp(err->node,
-		    (const xmlChar *)err->str1);
-
-		if (v != NULL)
-			snprintf(msg + n, sizeof msg - n, " (%s=\"%s\")",
-			    err->str1, (const char *)v);
-		xmlFree(v);
-	}
-	/* The RELAX NG validator reports some failures twice. */
-	if (err->line == ld->last_line && strcmp(msg, ld->last_msg) == 0)
-		return;
-	ld->last_line = err->line;
-	snprintf(ld->last_msg, sizeof ld->last_msg, "%s", msg);
-	diag_add(ld->d, ld->path, err->line, "%s", msg);
-}
-
-static void
-parse_error(void *arg, xmlErrorPtr err)
-{
-	xmlParserCtxtPtr ctxt = arg;
-
-	libxml_error(ctxt->_private, err);
-}
-
-static void
-loader_error(void *arg, xmlErrorPtr err)
-{
-	libxml_error(arg, err);
-}
-
-/* SAX internalSubset: called for any DOCTYPE, before its content. */
-static void
-refuse_doctype(void *arg, const xmlChar *name, const xmlChar *eid,
-    const xmlChar *sid)
-{
-	xmlParserCtxtPtr ctxt = arg;
-	struct loader *ld = ctxt->_private;
-
-	(void)name;
-	(void)eid;
-	(void)sid;
-	ld->doctype = 1;
-	diag_add(ld->d, ld->path, xmlSAX2GetLineNumber(ctxt),
-	    "DOCTYPE is not allowed in a mapping spec");
-	xmlStopParser(ctxt);
-}
-
-/* libxml2's unstructured channel (the XPath evaluator writes "function
- * not found" there): we report through the structured ones. */
-static void
-quiet(void *arg, const char *fmt, ...)
-{
-	(void)arg;
-	(void)fmt;
 }
 
 static void
@@ -299,75 +163,11 @@ xpath_msg(int code)
  * trusts it so far as to crash: a missing attribute reads as "".
  */
 
-static int
-is_el(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-	    strcmp((const char *)n->ns->href, SPEC_NS) == 0 &&
-	    strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *
-next_el(xmlNode *n)
-{
-	while (n != NULL && n->type != XML_ELEMENT_NODE)
-		n = n->next;
-	return n;
-}
-
-#define FOREACH_EL(c, parent) \
-	for ((c) = next_el((parent)->children); (c) != NULL; \
-	    (c) = next_el((c)->next))
-
-static size_t
-count_el(xmlNode *parent, const char *name)
-{
-	xmlNode *c;
-	size_t n = 0;
-
-	FOREACH_EL(c, parent)
-		if (name == NULL || is_el(c, name))
-			n++;
-	return n;
-}
-
-/* The attribute's value (caller frees), or NULL if absent. */
-static char *
-attr_get(xmlNode *n, const char *name)
-{
-	xmlChar *v;
-	char *s;
-
-	if ((v = xmlGetNoNsProp(n, (const xmlChar *)name)) == NULL)
-		return NULL;
-	s = xstrdup((const char *)v);
-	xmlFree(v);
-	return s;
-}
-
-static char *
-attr_req(xmlNode *n, const char *name)
-{
-	char *s = attr_get(n, name);
-
-	return s ? s : xstrdup("");
-}
-
-static int
-attr_is(xmlNode *n, const char *name, const char *value)
-{
-	char *v = attr_get(n, name);
-	int r = v != NULL && strcmp(v, value) == 0;
-
-	free(v);
-	return r;
-}
-
 /* A separator attribute: one character, "tab", or "none" (-> none). */
 static int
 attr_char(xmlNode *n, const char *name, char *out, char none)
 {
-	char *v = attr_get(n, name);
+	char *v = specdoc_attr_get(n, name);
 
 	if (v == NULL)
 		return 0;
@@ -385,7 +185,7 @@ static int
 attr_ulong(struct loader *ld, xmlNode *n, const char *name,
     unsigned long max, unsigned long *out)
 {
-	char *v = attr_get(n, name), *end;
+	char *v = specdoc_attr_get(n, name), *end;
 	unsigned long long u;
 
 	if (v == NULL)
@@ -680,14 +480,16 @@ walk_record_options(struct loader *ld, xmlNode *n)
 	struct spec_level *lv;
 	char *v;
 
-	s->levels = xcalloc(1 + count_el(n, "level"), sizeof *s->levels);
+	s->levels = xcalloc(1 + specdoc_count_el(n, "level"),
+	    sizeof *s->levels);
 	lv = &s->levels[0];
 	lv->kind = LEVEL_RECORD;
 	lv->parent = -1;
 	lv->line = xmlGetLineNo(n);
-	lv->name = (v = attr_get(n, "record-name")) ? v : xstrdup("record");
+	lv->name = (v = specdoc_attr_get(n, "record-name")) ? v :
+	    xstrdup("record");
 	s->nlevels = 1;
-	s->allow_empty = attr_is(n, "allow-empty", "true");
+	s->allow_empty = specdoc_attr_is(n, "allow-empty", "true");
 }
 
 /* Parents, then depths: heads nest by path, children by parent=. */
@@ -745,11 +547,11 @@ walk_levels(struct loader *ld, xmlNode *n)
 	char *v;
 	size_t j;
 
-	FOREACH_EL(c, n) {
-		if (!is_el(c, "level"))
+	SPECDOC_FOREACH_EL(c, n) {
+		if (!specdoc_is_el(c, "level"))
 			continue;
 		lv = &s->levels[s->nlevels];
-		lv->name = attr_req(c, "name");
+		lv->name = specdoc_attr_req(c, "name");
 		lv->line = xmlGetLineNo(c);
 		lv->parent = 0;
 		for (j = 0; j < s->nlevels; j++)
@@ -757,12 +559,12 @@ walk_levels(struct loader *ld, xmlNode *n)
 				spec_err(ld, c, "level \"%s\" is declared twice "
 				    "(first at line %d)", lv->name,
 				    s->levels[j].line);
-		if ((lv->path = attr_get(c, "head")) != NULL) {
+		if ((lv->path = specdoc_attr_get(c, "head")) != NULL) {
 			lv->kind = LEVEL_HEAD;
 			lv->parent = -1;
 		} else {
 			lv->kind = LEVEL_CHILD;
-			if ((v = attr_get(c, "parent")) != NULL) {
+			if ((v = specdoc_attr_get(c, "parent")) != NULL) {
 				lv->parent = spec_level_find(s, v);
 				if (lv->parent < 0 || s->levels[lv->parent].kind
 				    == LEVEL_HEAD) {
@@ -773,14 +575,16 @@ walk_levels(struct loader *ld, xmlNode *n)
 				}
 				free(v);
 			}
-			lv->if_none_parent = attr_is(c, "if-none", "parent");
+			lv->if_none_parent = specdoc_attr_is(c, "if-none",
+			    "parent");
 			if (s->syntax == SPEC_SYNTAX_XML) {
-				lv->path = attr_req(c, "xpath");
+				lv->path = specdoc_attr_req(c, "xpath");
 				check_xpath(ld, c, lv->path);
 			} else {
 				none.level = lv->parent;
 				walk_src(ld, c, &lv->list, &none, 0);
-				lv->separator = attr_req(c, "separator");
+				lv->separator = specdoc_attr_req(c,
+				    "separator");
 			}
 		}
 		s->nlevels++;
@@ -802,7 +606,7 @@ walk_src(struct loader *ld, xmlNode *n, struct spec_src *src,
 	src->slot = -1;
 	src->line = xmlGetLineNo(n);
 	src->level = t->level;
-	if ((v = attr_get(n, "ancestor")) != NULL) {
+	if ((v = specdoc_attr_get(n, "ancestor")) != NULL) {
 		if ((lv = spec_level_find(s, v)) < 0)
 			spec_err(ld, n, "ancestor=\"%s\": no such level", v);
 		else if (!level_is_ancestor(s, lv, t->level))
@@ -813,9 +617,9 @@ walk_src(struct loader *ld, xmlNode *n, struct spec_src *src,
 			src->level = lv;
 		free(v);
 	}
-	src->join = attr_get(n, "join");
+	src->join = specdoc_attr_get(n, "join");
 	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-		if ((v = attr_get(n, kinds[i])) == NULL)
+		if ((v = specdoc_attr_get(n, kinds[i])) == NULL)
 			continue;
 		if (nfound++ > 0) {
 			spec_err(ld, n, "%s= and %s=: a value has one source",
@@ -949,7 +753,7 @@ op_kind(const xmlNode *n, enum spec_op_kind *k)
 	int i;
 
 	for (i = OP_TRIM; i <= OP_RANGE; i++)
-		if (is_el(n, op_name((enum spec_op_kind)i))) {
+		if (specdoc_is_el(n, op_name((enum spec_op_kind)i))) {
 			*k = (enum spec_op_kind)i;
 			return 1;
 		}
@@ -1011,7 +815,7 @@ static void
 walk_if(struct loader *ld, xmlNode *n, struct spec_op *op,
     const struct spec_target *t, size_t fi)
 {
-	char *v = attr_get(n, "if"), *eq, *p, *bar;
+	char *v = specdoc_attr_get(n, "if"), *eq, *p, *bar;
 	size_t i;
 
 	if (v == NULL)
@@ -1068,11 +872,11 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 	case OP_LOWER:
 		break;
 	case OP_CAPTURE:
-		op->text = attr_req(n, "regex");
+		op->text = specdoc_attr_req(n, "regex");
 		op->group = 1;
 		if (attr_ulong(ld, n, "group", 9, &ul))
 			op->group = (int)ul;
-		op->optional = attr_is(n, "optional", "true");
+		op->optional = specdoc_attr_is(n, "optional", "true");
 		if (compile_re(ld, n, op) == 0 &&
 		    (size_t)op->group > op->re.re_nsub)
 			spec_err(ld, n, "capture group %d, but regex \"%s\" has "
@@ -1080,7 +884,7 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 			    op->re.re_nsub);
 		break;
 	case OP_CONCAT:
-		op->text = attr_get(n, "separator");
+		op->text = specdoc_attr_get(n, "separator");
 		if (op->text == NULL)
 			op->text = xstrdup("");
 		/* FALLTHROUGH */
@@ -1092,7 +896,7 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 			    "field=, position= or item=)", op_name(k));
 		break;
 	case OP_LOOKUP:
-		v = attr_req(n, "table");
+		v = specdoc_attr_req(n, "table");
 		for (i = 0; i < s->ntables; i++)
 			if (strcmp(s->tables[i].name, v) == 0)
 				break;
@@ -1117,16 +921,16 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 		free(v);
 		break;
 	case OP_DEFAULT:
-		op->text = attr_req(n, "value");
+		op->text = specdoc_attr_req(n, "value");
 		break;
 	case OP_PATTERN:
-		op->text = attr_req(n, "regex");
+		op->text = specdoc_attr_req(n, "regex");
 		compile_re(ld, n, op);
 		break;
 	case OP_ENUM: {
 		char *p, *bar;
 
-		v = attr_req(n, "values");
+		v = specdoc_attr_req(n, "values");
 		for (p = v;; p = bar + 1) {
 			bar = strchr(p, '|');
 			if (bar != NULL)
@@ -1144,16 +948,16 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 		break;
 	}
 	case OP_LENGTH:
-		op->min = attr_get(n, "min");
-		op->max = attr_get(n, "max");
+		op->min = specdoc_attr_get(n, "min");
+		op->max = specdoc_attr_get(n, "max");
 		if (op->min != NULL && op->max != NULL &&
 		    dec_cmp(op->min, op->max) > 0)
 			spec_err(ld, n, "<length> min %s is above max %s",
 			    op->min, op->max);
 		break;
 	case OP_DATETIME:
-		op->text = attr_get(n, "format");
-		op->zone = attr_get(n, "timezone");
+		op->text = specdoc_attr_get(n, "format");
+		op->zone = specdoc_attr_get(n, "timezone");
 		if (col != NULL && col->type != COL_TIME &&
 		    col->type != COL_TIME_MS && col->type != COL_DATE)
 			spec_err(ld, n, "<datetime> on column \"%s\" of type "
@@ -1185,8 +989,8 @@ walk_op(struct loader *ld, xmlNode *n, enum spec_op_kind k,
 		break;
 	}
 	case OP_RANGE:
-		op->min = attr_get(n, "min");
-		op->max = attr_get(n, "max");
+		op->min = specdoc_attr_get(n, "min");
+		op->max = specdoc_attr_get(n, "max");
 		if (op->min != NULL && op->max != NULL &&
 		    dec_cmp(op->min, op->max) > 0)
 			spec_err(ld, n, "<range> min %s is above max %s",
@@ -1331,7 +1135,7 @@ walk_field(struct loader *ld, xmlNode *n, struct spec_target *t, size_t fi,
 	}
 
 	f->required = col != NULL && col->required;
-	if ((req = attr_get(n, "required")) != NULL) {
+	if ((req = specdoc_attr_get(n, "required")) != NULL) {
 		if (strcmp(req, "true") == 0)
 			f->required = 1;
 		else if (f->required)
@@ -1343,11 +1147,11 @@ walk_field(struct loader *ld, xmlNode *n, struct spec_target *t, size_t fi,
 
 	walk_src(ld, n, &f->src, t, fi);
 
-	f->nops = count_el(n, NULL);
+	f->nops = specdoc_count_el(n, NULL);
 	f->ops = xcalloc(f->nops, sizeof *f->ops);
 	nodes = xcalloc(f->nops, sizeof *nodes);
 	i = 0;
-	FOREACH_EL(c, n) {
+	SPECDOC_FOREACH_EL(c, n) {
 		nodes[i] = c;
 		if (!op_kind(c, &k)) {
 			/* Cannot pass the schema; keep the op inert. */
@@ -1391,8 +1195,8 @@ walk_target(struct loader *ld, xmlNode *n, struct spec_target *t)
 	char *v;
 
 	t->line = xmlGetLineNo(n);
-	t->entity_name = attr_req(n, "entity");
-	if ((v = attr_get(n, "level")) != NULL) {
+	t->entity_name = specdoc_attr_req(n, "entity");
+	if ((v = specdoc_attr_get(n, "level")) != NULL) {
 		if ((t->level = spec_level_find(ld->s, v)) < 0) {
 			spec_err(ld, n, "level=\"%s\": no such level (the "
 			    "record level is \"%s\")", v,
@@ -1412,19 +1216,19 @@ walk_target(struct loader *ld, xmlNode *n, struct spec_target *t)
 
 	/* Names first: field= may only look back, and a forward
 	 * reference deserves a message that says so. */
-	t->nfields = count_el(n, "field");
+	t->nfields = specdoc_count_el(n, "field");
 	t->fields = xcalloc(t->nfields, sizeof *t->fields);
 	i = 0;
-	FOREACH_EL(c, n) {
-		if (!is_el(c, "field"))
+	SPECDOC_FOREACH_EL(c, n) {
+		if (!specdoc_is_el(c, "field"))
 			continue;
-		t->fields[i].name = attr_req(c, "name");
+		t->fields[i].name = specdoc_attr_req(c, "name");
 		t->fields[i].line = xmlGetLineNo(c);
 		i++;
 	}
 	i = 0;
-	FOREACH_EL(c, n)
-		if (is_el(c, "field"))
+	SPECDOC_FOREACH_EL(c, n)
+		if (specdoc_is_el(c, "field"))
 			walk_field(ld, c, t, i++, mapped_line);
 
 	if (e == NULL)
@@ -1477,19 +1281,19 @@ walk_codetable(struct loader *ld, xmlNode *n, size_t ti)
 	size_t i, first;
 
 	tb->line = xmlGetLineNo(n);
-	tb->name = attr_req(n, "name");
-	tb->dflt = attr_get(n, "default");
+	tb->name = specdoc_attr_req(n, "name");
+	tb->dflt = specdoc_attr_get(n, "default");
 	for (i = 0; i < ti; i++)
 		if (strcmp(ld->s->tables[i].name, tb->name) == 0)
 			spec_err(ld, n, "duplicate code table \"%s\" (first at "
 			    "line %d)", tb->name, ld->s->tables[i].line);
 
-	cs = xcalloc(count_el(n, "code"), sizeof *cs);
-	FOREACH_EL(c, n) {
-		if (!is_el(c, "code"))
+	cs = xcalloc(specdoc_count_el(n, "code"), sizeof *cs);
+	SPECDOC_FOREACH_EL(c, n) {
+		if (!specdoc_is_el(c, "code"))
 			continue;
-		cs[tb->n].from = attr_req(c, "from");
-		cs[tb->n].to = attr_req(c, "to");
+		cs[tb->n].from = specdoc_attr_req(c, "from");
+		cs[tb->n].to = specdoc_attr_req(c, "to");
 		cs[tb->n].line = xmlGetLineNo(c);
 		tb->n++;
 	}
@@ -1530,7 +1334,7 @@ walk_numbers(struct loader *ld, xmlNode *n)
 	if (s->grouping != 0 && s->grouping == s->decimal)
 		spec_err(ld, n, "decimal and grouping separators are both "
 		    "'%c'", s->decimal);
-	if ((s->zone = attr_get(n, "timezone")) != NULL)
+	if ((s->zone = specdoc_attr_get(n, "timezone")) != NULL)
 		check_zone(ld, n, s->zone);
 	if (attr_ulong(ld, n, "max-record", SPEC_MAX_RECORD, &ul))
 		s->max_record = ul;
@@ -1550,7 +1354,7 @@ walk_csv(struct loader *ld, xmlNode *n)
 	char *enc;
 
 	s->syntax = SPEC_SYNTAX_CSV;
-	if ((enc = attr_get(n, "encoding")) != NULL &&
+	if ((enc = specdoc_attr_get(n, "encoding")) != NULL &&
 	    strcmp(enc, "auto") != 0) {
 		if ((cd = iconv_open("UTF-8", enc)) == (iconv_t)-1)
 			spec_err(ld, n, "unknown encoding \"%s\"", enc);
@@ -1564,7 +1368,7 @@ walk_csv(struct loader *ld, xmlNode *n)
 	if (s->delimiter == s->quote)
 		spec_err(ld, n, "delimiter and quote are both '%c'",
 		    s->quote);
-	if (attr_is(n, "header", "false"))
+	if (specdoc_attr_is(n, "header", "false"))
 		s->header = 0;
 	if (attr_ulong(ld, n, "skip-lines", 1000000, &ul))
 		s->skip_lines = (unsigned)ul;
@@ -1673,7 +1477,7 @@ check_head_path(struct loader *ld, xmlNode *n, const struct spec_level *lv)
 static void
 ns_uris(struct loader *ld, xmlNode *n, struct spec_ns *ns)
 {
-	char *all = attr_req(n, "uri"), *p, *save = NULL;
+	char *all = specdoc_attr_req(n, "uri"), *p, *save = NULL;
 
 	for (p = strtok_r(all, " \t\r\n", &save); p != NULL;
 	    p = strtok_r(NULL, " \t\r\n", &save)) {
@@ -1699,17 +1503,17 @@ walk_xml(struct loader *ld, xmlNode *n)
 	int bad, bad_record;
 
 	s->syntax = SPEC_SYNTAX_XML;
-	s->record_path = attr_req(n, "record");
+	s->record_path = specdoc_attr_req(n, "record");
 	walk_numbers(ld, n);
 	walk_record_options(ld, n);
 
-	s->ns = xcalloc(count_el(n, "namespace"), sizeof *s->ns);
-	s->ctx = xcalloc(count_el(n, "context"), sizeof *s->ctx);
-	FOREACH_EL(c, n) {
-		if (is_el(c, "namespace")) {
+	s->ns = xcalloc(specdoc_count_el(n, "namespace"), sizeof *s->ns);
+	s->ctx = xcalloc(specdoc_count_el(n, "context"), sizeof *s->ctx);
+	SPECDOC_FOREACH_EL(c, n) {
+		if (specdoc_is_el(c, "namespace")) {
 			struct spec_ns *ns = &s->ns[s->nns];
 
-			ns->prefix = attr_req(c, "prefix");
+			ns->prefix = specdoc_attr_req(c, "prefix");
 			ns_uris(ld, c, ns);
 			if (ns_find(s, ns->prefix, strlen(ns->prefix)) != NULL)
 				spec_err(ld, c, "namespace prefix \"%s\" is "
@@ -1719,12 +1523,12 @@ walk_xml(struct loader *ld, xmlNode *n)
 				    (const xmlChar *)ns->prefix,
 				    (const xmlChar *)ns->uri);
 			s->nns++;
-		} else if (is_el(c, "context")) {
+		} else if (specdoc_is_el(c, "context")) {
 			struct spec_context *cx = &s->ctx[s->nctx];
 
-			cx->name = attr_req(c, "name");
-			cx->path = attr_req(c, "path");
-			cx->attr = attr_get(c, "attribute");
+			cx->name = specdoc_attr_req(c, "name");
+			cx->path = specdoc_attr_req(c, "path");
+			cx->attr = specdoc_attr_get(c, "attribute");
 			cx->line = xmlGetLineNo(c);
 			for (j = 0; j < s->nctx; j++)
 				if (strcmp(s->ctx[j].name, cx->name) == 0)
@@ -1736,12 +1540,12 @@ walk_xml(struct loader *ld, xmlNode *n)
 	}
 
 	bad_record = path_prefixes(ld, n, "record path", s->record_path);
-	for (i = 0, c = next_el(n->children); c != NULL;
-	    c = next_el(c->next)) {
+	for (i = 0, c = specdoc_next_el(n->children); c != NULL;
+	    c = specdoc_next_el(c->next)) {
 		const struct spec_context *cx;
 		const char *colon;
 
-		if (!is_el(c, "context"))
+		if (!specdoc_is_el(c, "context"))
 			continue;
 		cx = &s->ctx[i++];
 		bad = path_prefixes(ld, c, "context path", cx->path);
@@ -1756,11 +1560,11 @@ walk_xml(struct loader *ld, xmlNode *n)
 			check_context_path(ld, c, cx);
 	}
 	walk_levels(ld, n);
-	for (i = 1, c = next_el(n->children); c != NULL;
-	    c = next_el(c->next)) {
+	for (i = 1, c = specdoc_next_el(n->children); c != NULL;
+	    c = specdoc_next_el(c->next)) {
 		struct spec_level *lv;
 
-		if (!is_el(c, "level"))
+		if (!specdoc_is_el(c, "level"))
 			continue;
 		lv = &s->levels[i++];
 		if (lv->kind == LEVEL_HEAD &&
@@ -1836,13 +1640,13 @@ walk_mapping(struct loader *ld, xmlNode *root)
 	char *v, *end;
 	long l;
 
-	if (!is_el(root, "mapping")) {
+	if (!specdoc_is_el(root, "mapping")) {
 		spec_err(ld, root, "the root element must be <mapping> in "
-		    "namespace %s", SPEC_NS);
+		    "namespace %s", SPECDOC_NS);
 		return;
 	}
-	s->name = attr_req(root, "name");
-	v = attr_req(root, "version");
+	s->name = specdoc_attr_req(root, "name");
+	v = specdoc_attr_req(root, "version");
 	errno = 0;
 	l = strtol(v, &end, 10);
 	if (errno != 0 || end == v || *end != '\0' || l < 1 || l > INT_MAX)
@@ -1853,31 +1657,31 @@ walk_mapping(struct loader *ld, xmlNode *root)
 	free(v);
 
 	/* The source first: field sources are checked against it. */
-	FOREACH_EL(c, root) {
-		if (is_el(c, "csv"))
+	SPECDOC_FOREACH_EL(c, root) {
+		if (specdoc_is_el(c, "csv"))
 			walk_csv(ld, c);
-		else if (is_el(c, "xml"))
+		else if (specdoc_is_el(c, "xml"))
 			walk_xml(ld, c);
-		else if (is_el(c, "bad-rows")) {
-			v = attr_req(c, "max-share");
+		else if (specdoc_is_el(c, "bad-rows")) {
+			v = specdoc_attr_req(c, "max-share");
 			s->max_bad_share = strtod(v, NULL);
 			free(v);
 		}
 	}
 
-	s->ntables = count_el(root, "codetable");
+	s->ntables = specdoc_count_el(root, "codetable");
 	s->tables = xcalloc(s->ntables, sizeof *s->tables);
 	ld->code_lines = xcalloc(s->ntables, sizeof *ld->code_lines);
 	ld->checked = xcalloc(s->ntables, sizeof *ld->checked);
-	FOREACH_EL(c, root)
-		if (is_el(c, "codetable"))
+	SPECDOC_FOREACH_EL(c, root)
+		if (specdoc_is_el(c, "codetable"))
 			walk_codetable(ld, c, ti++);
 
-	s->ntargets = count_el(root, "target");
+	s->ntargets = specdoc_count_el(root, "target");
 	s->targets = xcalloc(s->ntargets, sizeof *s->targets);
 	ti = 0;
-	FOREACH_EL(c, root)
-		if (is_el(c, "target"))
+	SPECDOC_FOREACH_EL(c, root)
+		if (specdoc_is_el(c, "target"))
 			walk_target(ld, c, &s->targets[ti++]);
 
 	assign_slots(s);
@@ -1954,20 +1758,18 @@ schema_load(const char *rng_path, struct diag *d)
 	size_t len;
 
 	memset(&ld, 0, sizeof ld);
-	ld.path = rng_path;
-	ld.d = d;
-	ld.ndiag0 = diag_count(d);
+	specdoc_init(&ld.doc, rng_path, "mapping spec", d);
 	if ((buf = read_small(rng_path, 4 * SPEC_MAX_BYTES, &len, d)) == NULL)
 		return NULL;
 	/* The schema's own parse errors arrive on the global channel. */
-	xmlSetStructuredErrorFunc(&ld, loader_error);
+	xmlSetStructuredErrorFunc(&ld, specdoc_loader_error);
 	pctx = xmlRelaxNGNewMemParserCtxt(buf, (int)len);
-	xmlRelaxNGSetParserStructuredErrors(pctx, loader_error, &ld);
+	xmlRelaxNGSetParserStructuredErrors(pctx, specdoc_loader_error, &ld);
 	schema = xmlRelaxNGParse(pctx);
 	xmlRelaxNGFreeParserCtxt(pctx);
 	xmlSetStructuredErrorFunc(old_ctx, old_fn);
 	free(buf);
-	if (schema == NULL && !failed(&ld))
+	if (schema == NULL && !specdoc_failed(&ld.doc))
 		diag_add(d, rng_path, 0, "not a usable RELAX NG schema");
 	return schema;
 }
@@ -2005,28 +1807,26 @@ load_one(const char *path, xmlRelaxNGPtr schema, struct diag *d,
 	size_t len, i;
 
 	memset(&ld, 0, sizeof ld);
-	ld.path = path;
-	ld.d = d;
-	ld.ndiag0 = diag_count(d);
+	specdoc_init(&ld.doc, path, "mapping spec", d);
 	if ((buf = read_small(path, SPEC_MAX_BYTES, &len, d)) == NULL)
 		return NULL;
 	ld.s = spec_new(path);
 	fsio_sha256_buf(buf, len, ld.s->sha256);
 	/* Anything libxml2 says while we hold the file is about it. */
-	xmlSetStructuredErrorFunc(&ld, loader_error);
-	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(&ld, specdoc_loader_error);
+	xmlSetGenericErrorFunc(NULL, specdoc_quiet);
 
 	/* 1. parse */
 	if ((ctxt = xmlNewParserCtxt()) == NULL)
 		fatal("spec_load out-of-memory");
 	ctxt->_private = &ld;
-	ctxt->sax->serror = parse_error;
-	ctxt->sax->internalSubset = refuse_doctype;
+	ctxt->sax->serror = specdoc_parse_error;
+	ctxt->sax->internalSubset = specdoc_refuse_doctype;
 	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, path, NULL,
 	    XML_PARSE_NONET | XML_PARSE_BIG_LINES);
-	if (doc == NULL && !failed(&ld))
+	if (doc == NULL && !specdoc_failed(&ld.doc))
 		diag_add(d, path, 0, "not well-formed XML");
-	if (doc == NULL || ld.doctype || failed(&ld))
+	if (doc == NULL || ld.doc.doctype || specdoc_failed(&ld.doc))
 		goto done;
 	if ((root = xmlDocGetRootElement(doc)) == NULL) {
 		diag_add(d, path, 0, "no root element");
@@ -2037,11 +1837,11 @@ load_one(const char *path, xmlRelaxNGPtr schema, struct diag *d,
 	/* 2. schema */
 	if ((vctx = xmlRelaxNGNewValidCtxt(schema)) == NULL)
 		fatal("spec_load out-of-memory");
-	xmlRelaxNGSetValidStructuredErrors(vctx, loader_error, &ld);
-	if (xmlRelaxNGValidateDoc(vctx, doc) != 0 && !failed(&ld))
+	xmlRelaxNGSetValidStructuredErrors(vctx, specdoc_loader_error, &ld);
+	if (xmlRelaxNGValidateDoc(vctx, doc) != 0 && !specdoc_failed(&ld.doc))
 		diag_add(d, path, ld.root_line, "does not match the schema");
 	xmlRelaxNGFreeValidCtxt(vctx);
-	if (failed(&ld))
+	if (specdoc_failed(&ld.doc))
 		goto done;
 
 	/* 3. meaning */
@@ -2053,7 +1853,7 @@ load_one(const char *path, xmlRelaxNGPtr schema, struct diag *d,
 	ld.xp->error = xpath_error;
 	ld.xp->userData = &ld;
 	walk_mapping(&ld, root);
-	flush_msgs(&ld);
+	specdoc_flush(&ld.doc);
 
 done:
 	xmlSetStructuredErrorFunc(old_ctx, old_fn);
@@ -2069,7 +1869,7 @@ done:
 			free(ld.code_lines[i]);
 	free(ld.code_lines);
 	free(ld.checked);
-	if (failed(&ld)) {
+	if (specdoc_failed(&ld.doc)) {
 		spec_free(ld.s);
 		return NULL;
 	}
