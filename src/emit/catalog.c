@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "../util/diag.h"
+#include "../util/fsio.h"
 #include "../util/utf8.h"
 #include "../util/xmalloc.h"
 #include "catalog.h"
@@ -457,36 +458,6 @@ parse_text(struct parse *p, const char *buf, size_t len)
 	free(text.s);
 }
 
-/* Read path whole (at most CAT_FILE_MAX bytes); caller frees. */
-static char *
-slurp(struct parse *p, size_t *len)
-{
-	FILE *fp;
-	char *buf;
-	size_t n;
-
-	if ((fp = fopen(p->lc->path, "rb")) == NULL) {
-		perr(p, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	buf = xmalloc(CAT_FILE_MAX + 1);
-	n = fread(buf, 1, CAT_FILE_MAX + 1, fp);
-	if (ferror(fp)) {
-		perr(p, 0, "cannot read: %s", strerror(errno));
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	if (n > CAT_FILE_MAX) {
-		perr(p, 0, "larger than %d bytes", CAT_FILE_MAX);
-		free(buf);
-		return NULL;
-	}
-	*len = n;
-	return buf;
-}
-
 static int
 message_cmp(const void *a, const void *b)
 {
@@ -500,14 +471,17 @@ static int
 load_file(struct locale_cat *lc, struct diag *d)
 {
 	struct parse p;
-	char *buf;
+	char err[256], *buf;
 	size_t len;
 
 	p.lc = lc;
 	p.d = d;
 	p.errors = 0;
-	if ((buf = slurp(&p, &len)) == NULL)
+	if ((buf = fsio_read_small(p.lc->path, CAT_FILE_MAX, &len, err,
+	    sizeof err)) == NULL) {
+		perr(&p, 0, "%s", err);
 		return p.errors;
+	}
 	parse_text(&p, buf, len);
 	free(buf);
 	if (lc->n > 0)

@@ -41,6 +41,7 @@
 
 #include "../map/timeparse.h"
 #include "../util/diag.h"
+#include "../util/fsio.h"
 #include "../util/utf8.h"
 #include "../util/xmalloc.h"
 #include "calendar.h"
@@ -416,35 +417,6 @@ parse_line(struct parse *p, long line, char *s)
 }
 
 /* Read path whole (at most CAL_FILE_MAX bytes); caller frees. */
-static char *
-slurp(struct parse *p, size_t *len)
-{
-	FILE *fp;
-	char *buf;
-	size_t n;
-
-	if ((fp = fopen(p->path, "rb")) == NULL) {
-		perr(p, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	buf = xmalloc(CAL_FILE_MAX + 1);
-	n = fread(buf, 1, CAL_FILE_MAX + 1, fp);
-	if (ferror(fp)) {
-		perr(p, 0, "cannot read: %s", strerror(errno));
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	if (n > CAL_FILE_MAX) {
-		perr(p, 0, "larger than %d bytes", CAL_FILE_MAX);
-		free(buf);
-		return NULL;
-	}
-	*len = n;
-	return buf;
-}
-
 static void
 parse_text(struct parse *p, const char *buf, size_t len)
 {
@@ -618,7 +590,7 @@ calendar_load(const char *path, struct diag *d)
 {
 	struct parse p;
 	struct calendar *c = NULL;
-	char code[3], *buf;
+	char code[3], err[256], *buf;
 	size_t len, i;
 
 	memset(&p, 0, sizeof p);
@@ -627,8 +599,11 @@ calendar_load(const char *path, struct diag *d)
 	if (country_of(path, code) == NULL)
 		perr(&p, 0, "a calendar file is named after its country's "
 		    "ISO 3166 code: XX.cal (e.g. CN.cal)");
-	if ((buf = slurp(&p, &len)) == NULL)
+	if ((buf = fsio_read_small(p.path, CAL_FILE_MAX, &len, err,
+	    sizeof err)) == NULL) {
+		perr(&p, 0, "%s", err);
 		return NULL;
+	}
 	parse_text(&p, buf, len);
 	free(buf);
 	cross_check(&p);

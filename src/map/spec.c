@@ -1691,60 +1691,17 @@ walk_mapping(struct loader *ld, xmlNode *root)
  * Files.
  */
 
-/* Read a whole (small) regular file; NULL + diag on failure. */
+
+/* fsio_read_small, its failure a diag. */
 static char *
-read_small(const char *path, size_t max, size_t *lenp, struct diag *d)
+spec_read(const char *path, size_t max, size_t *lenp, struct diag *d)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t r;
-	int fd, saved;
+	char err[256], *buf;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		diag_add(d, path, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1) {
-		diag_add(d, path, 0, "cannot stat: %s", strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		diag_add(d, path, 0, "not a regular file");
-		goto fail;
-	}
-	if ((size_t)st.st_size > max) {
-		diag_add(d, path, 0, "larger than %zu bytes", max);
-		goto fail;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (len <= (size_t)st.st_size) {
-		r = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			saved = errno;
-			diag_add(d, path, 0, "cannot read: %s",
-			    strerror(saved));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > (size_t)st.st_size) {
-		diag_add(d, path, 0, "changed while being read");
-		goto fail;
-	}
-	close(fd);
-	*lenp = len;
+	if ((buf = fsio_read_small(path, max, lenp, err, sizeof err)) == NULL)
+		diag_add(d, path, 0, "%s", err);
 	return buf;
-fail:
-	free(buf);
-	close(fd);
-	return NULL;
 }
-
 
 static xmlRelaxNGPtr
 schema_load(const char *rng_path, struct diag *d)
@@ -1759,7 +1716,7 @@ schema_load(const char *rng_path, struct diag *d)
 
 	memset(&ld, 0, sizeof ld);
 	specdoc_init(&ld.doc, rng_path, "mapping spec", d);
-	if ((buf = read_small(rng_path, 4 * SPEC_MAX_BYTES, &len, d)) == NULL)
+	if ((buf = spec_read(rng_path, 4 * SPEC_MAX_BYTES, &len, d)) == NULL)
 		return NULL;
 	/* The schema's own parse errors arrive on the global channel. */
 	xmlSetStructuredErrorFunc(&ld, specdoc_loader_error);
@@ -1808,7 +1765,7 @@ load_one(const char *path, xmlRelaxNGPtr schema, struct diag *d,
 
 	memset(&ld, 0, sizeof ld);
 	specdoc_init(&ld.doc, path, "mapping spec", d);
-	if ((buf = read_small(path, SPEC_MAX_BYTES, &len, d)) == NULL)
+	if ((buf = spec_read(path, SPEC_MAX_BYTES, &len, d)) == NULL)
 		return NULL;
 	ld.s = spec_new(path);
 	fsio_sha256_buf(buf, len, ld.s->sha256);

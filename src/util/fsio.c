@@ -313,3 +313,57 @@ fsio_sha256_file(const char *path, char sha256[65])
 	hex(digest, dlen, sha256);
 	return 0;
 }
+
+char *
+fsio_read_small(const char *path, size_t max, size_t *lenp, char *errbuf,
+    size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t r;
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(errbuf, errlen, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(errbuf, errlen, "cannot stat: %s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(errbuf, errlen, "not a regular file");
+		goto fail;
+	}
+	if ((size_t)st.st_size > max) {
+		snprintf(errbuf, errlen, "larger than %zu bytes", max);
+		goto fail;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (len <= (size_t)st.st_size) {
+		r = read(fd, buf + len, (size_t)st.st_size + 1 - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			saved = errno;
+			snprintf(errbuf, errlen, "cannot read: %s",
+			    strerror(saved));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > (size_t)st.st_size) {
+		snprintf(errbuf, errlen, "changed while being read");
+		goto fail;
+	}
+	close(fd);
+	*lenp = len;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}

@@ -36,6 +36,11 @@ int fsio_atomic_write(const char *dir, const char *name, const void *data,
  * naming the step and path that failed, and errno. */
 int fsio_atomic_copy(const char *src, const char *dir, const char *name,
     char *errbuf, size_t errlen);
+/* A whole small regular file of at most max bytes (caller frees; one
+ * spare byte for a NUL).  NULL with errbuf ("cannot open: ...",
+ * "larger than N bytes", "changed while being read"). */
+char *fsio_read_small(const char *path, size_t max, size_t *lenp,
+    char *errbuf, size_t errlen);
 /* SHA-256 of a whole file, hex.  0 or -1 (errno). */
 int fsio_sha256_file(const char *path, char sha256[65]);
 /* The SHA-256 of len bytes at buf, as 64 hex digits. */
