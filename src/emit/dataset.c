@@ -127,12 +127,7 @@ dataset_find(const char *name)
 int
 dataset_col_index(const struct dataset *d, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < d->ncols; i++)
-		if (strcmp(d->cols[i].name, name) == 0)
-			return (int)i;
-	return -1;
+	return entity_cols_index(d->cols, d->ncols, name);
 }
 
 const struct dataset *const *

@@ -203,14 +203,20 @@ entity_find(const char *name)
 }
 
 int
-entity_col_index(const struct entity *e, const char *name)
+entity_cols_index(const struct entity_col *cols, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < e->ncols; i++)
-		if (strcmp(e->cols[i].name, name) == 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(cols[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+entity_col_index(const struct entity *e, const char *name)
+{
+	return entity_cols_index(e->cols, e->ncols, name);
 }
 
 const struct entity *const *

@@ -91,6 +91,10 @@ struct value {
 const struct entity *entity_find(const char *name);
 /* Index of column name in e->cols, or -1. */
 int entity_col_index(const struct entity *e, const char *name);
+/* Index of column name among n columns (an entity's, a dataset's), or
+ * -1. */
+int entity_cols_index(const struct entity_col *cols, size_t n,
+    const char *name);
 /* All entities, NULL-terminated, in a stable order. */
 const struct entity *const *entity_all(void);
 /* Canonical tracking statuses, "info_received|in_transit|..." */
