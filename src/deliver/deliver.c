@@ -205,9 +205,9 @@ transition(struct run *r, struct store_out *o, enum out_status to,
 		goto fail;
 	snprintf(subject, sizeof subject, "%s/%s", r->p->id, o->name);
 	if ((to == OUT_FAILED || to == OUT_CONFLICT) &&
-	    store_exception_raise(r->store, to == OUT_CONFLICT ?
-	    "delivery_conflict" : "delivery_failed", r->p->id, subject, why,
-	    r->now_iso) == -1)
+	    store_exception_raise(r->store, "delivery_failure",
+	    to == OUT_CONFLICT ? "conflict" : "failed", r->p->id, subject,
+	    why, r->now_iso) == -1)
 		goto fail;
 	if (store_commit(r->store) == -1)
 		goto fail;

@@ -239,8 +239,8 @@ refuse(struct emit *em, const struct emit_job *j, const char *file,
 	    j->to->id, file, j->spec->name, log_esc(esc, sizeof esc, why));
 	snprintf(subject, sizeof subject, "%s/%s", j->to->id, file);
 	if (store_begin(em->store) == 0) {
-		if (store_exception_raise(em->store, "emit_refused", j->to->id,
-		    subject, why, em->now_iso) == 0)
+		if (store_exception_raise(em->store, "emit_refused", NULL,
+		    j->to->id, subject, why, em->now_iso) == 0)
 			store_commit(em->store);
 		else
 			store_rollback(em->store);

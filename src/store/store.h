@@ -206,11 +206,12 @@ int store_mark_put(struct store *, const char *recipient,
     const char *dataset, const char *subject, const struct store_mark *m,
     int64_t outbound_id, unsigned long rows, const char *now);
 
-/* Raise an exception once per (kind, subject) while it is open
- * (store_exception.c). */
+/* Raise an exception once per (kind, subject) while it is open; variant
+ * (or NULL) says which form of the kind it is ("failed", "conflict"),
+ * and picks its notice text (store_exception.c). */
 int store_exception_raise(struct store *, const char *kind,
-    const char *partner, const char *subject, const char *detail,
-    const char *now);
+    const char *variant, const char *partner, const char *subject,
+    const char *detail, const char *now);
 
 /* Listing for the CLI.  status NULL = all.  cb returns 0 to go on. */
 typedef int (*store_file_cb)(void *arg, const struct store_file *);

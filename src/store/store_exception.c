@@ -579,30 +579,18 @@ store_exception_each(struct store *s, int open_only, const char *kind,
 }
 
 /*
- * deliver.c raises delivery_failed and delivery_conflict; both are the
- * catalogue's delivery_failure (the variant says which), so that a
- * file's failure is one exception whatever its cause.  Evaluation
- * gives it its recipient and placeholders (settle).
+ * Raised by the stages themselves (deliver.c: delivery_failure, its
+ * variant failed or conflict, one exception per file whatever its
+ * cause; emit.c: emit_refused).  Evaluation gives it its recipient and
+ * placeholders (settle).
  */
 int
-store_exception_raise(struct store *s, const char *kind, const char *partner,
-    const char *subject, const char *detail, const char *now)
+store_exception_raise(struct store *s, const char *kind, const char *variant,
+    const char *partner, const char *subject, const char *detail,
+    const char *now)
 {
-	const char *variant = NULL;
-	const char *p[6];
+	const char *p[] = { kind, partner, subject, detail, now, variant };
 
-	if (strcmp(kind, "delivery_failed") == 0)
-		variant = "failed";
-	else if (strcmp(kind, "delivery_conflict") == 0)
-		variant = "conflict";
-	if (variant)
-		kind = "delivery_failure";
-	p[0] = kind;
-	p[1] = partner;
-	p[2] = subject;
-	p[3] = detail;
-	p[4] = now;
-	p[5] = variant;
 	return store_exec_bound(s, "INSERT INTO exception (kind, partner,"
 	    " subject, detail, detected_at, variant) VALUES (?,?,?,?,?,?)"
 	    " ON CONFLICT DO NOTHING", 6, p);

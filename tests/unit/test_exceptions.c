@@ -661,12 +661,13 @@ test_delivery_failure(void **state)
 	assert_int_equal(store_partner_put(st, "shop-uk", "merchant",
 	    "Brit Goods Ltd", "en", "Europe/London"), 0);
 	assert_int_equal(store_begin(st), 0);
-	assert_int_equal(store_exception_raise(st, "delivery_failed",
-	    "shop-uk", "shop-uk/r.csv", "connection refused",
+	assert_int_equal(store_exception_raise(st, "delivery_failure",
+	    "failed", "shop-uk", "shop-uk/r.csv", "connection refused",
 	    "2026-11-26T05:00:00Z"), 0);
 	/* once per subject while open, whatever the cause */
-	assert_int_equal(store_exception_raise(st, "delivery_conflict",
-	    "shop-uk", "shop-uk/r.csv", "exists", "2026-11-26T06:00:00Z"), 0);
+	assert_int_equal(store_exception_raise(st, "delivery_failure",
+	    "conflict", "shop-uk", "shop-uk/r.csv", "exists",
+	    "2026-11-26T06:00:00Z"), 0);
 	assert_int_equal(store_commit(st), 0);
 	assert_string_equal(of("delivery_failure"),
 	    "shop-uk/r.csv|NULL|open|NULL;");
